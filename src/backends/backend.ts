@@ -1,0 +1,25 @@
+import type { Tensor } from '../core/tensor.js';
+import type { Graph, Node } from '../ir/graph.js';
+
+export type Precision = 'fp32' | 'fp16';
+
+/** What a backend is told when it prepares a graph. */
+export interface BackendOptions {
+  readonly precision: Precision;
+  /** Worker threads a backend may use; backends without threads ignore it. */
+  readonly threads: number;
+}
+
+/** A graph a backend has prepared (weights packed, kernels compiled), ready to run on feeds. */
+export interface PreparedGraph {
+  run(feeds: ReadonlyMap<string, Tensor>): Promise<Map<string, Tensor>>;
+  dispose(): Promise<void>;
+}
+
+/** The one interface every backend implements: say what it can run, then prepare once and run many times. */
+export interface Backend {
+  readonly name: string;
+  /** Undefined when the backend can run the node, else the reason it cannot. */
+  unsupported(node: Node, opset: number): string | undefined;
+  prepare(graph: Graph, options: BackendOptions): Promise<PreparedGraph>;
+}
