@@ -45,7 +45,9 @@ export function broadcastShapes(shapes: readonly Shape[], what: string): Dim[] {
     for (const s of shapes) {
       const d = s[s.length - rank + i] ?? 1;
       if (d === 1) continue;
-      if (dim === 1 || dim === d) dim = d;
+      // '?' is the weakest: any other dimension tells more about the result.
+      if (dim === 1 || dim === d || dim === '?') dim = d;
+      else if (d === '?') continue;
       else if (typeof dim === 'string' || typeof d === 'string') {
         // Two different symbols, or a symbol against a size: the size wins; a mismatch shows at run time.
         dim = typeof dim === 'number' ? dim : d;

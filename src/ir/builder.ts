@@ -53,7 +53,10 @@ export class GraphBuilder {
     return n;
   }
 
-  /** Adds a node and returns the names of its outputs (`outputs` is a count or explicit names). */
+  /**
+   * Adds a node and returns the names of its outputs (`outputs` is a count or explicit names). A
+   * single output is named after the node.
+   */
   node(
     op: string,
     inputs: readonly string[],
@@ -64,7 +67,7 @@ export class GraphBuilder {
     const spec = options.outputs ?? 1;
     const outputs =
       typeof spec === 'number'
-        ? Array.from({ length: spec }, (_, i) => this.unique(spec === 1 ? name : `${name}_out${i}`))
+        ? Array.from({ length: spec }, (_, i) => (spec === 1 ? name : this.unique(`${name}_out${i}`)))
         : spec.map((o) => (o === '' ? '' : this.claim(o)));
     const tagged: Record<string, Attribute> = {};
     for (const [k, v] of Object.entries(attrs)) tagged[k] = toAttribute(v);

@@ -37,6 +37,8 @@ export interface OpDef {
   infer(ctx: InferContext): ValueType[];
   /** Computes the outputs from concrete inputs (undefined where an optional input is omitted). */
   reference(ctx: KernelContext, inputs: readonly (Tensor | undefined)[]): Tensor[];
+  /** Multiply-adds the node performs for these (concrete) shapes; omitted for ops that do none. */
+  macs?(node: Node, inputs: readonly (readonly number[] | undefined)[], outputs: readonly (readonly number[])[]): number;
 }
 
 /** An error about one node, naming it, its op and what is wrong. */

@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { JouleError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
+import { readNpy, writeNpy } from '../formats/npy.js';
+import { encodeOnnx } from '../formats/onnx/encode.js';
+import { formatSummary, summarize } from '../ir/summary.js';
+import { Session } from '../runtime/session.js';
+import { syntheticInput } from '../runtime/synthetic.js';
+import { zoo, zooEntry } from '../zoo/index.js';
+import { topK } from './top-k.js';
+
+const program = new Command('joule')
+  .description('Deep-learning inference for TypeScript: run and inspect ONNX models and the built-in BVLC zoo')
+  .option('--verbose', 'print stack traces with errors')
+  .showHelpAfterError();
+
+const backendOption = new Option('-b, --backend <name>', 'backend that runs the model').choices(['reference']).default('reference');
+const precisionOption = new Option('-p, --precision <p>', 'fp32, or fp16 weights').choices(['fp32', 'fp16']).default('fp32');
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new JouleError('BAD_ARGUMENT', `expected a positive integer, got '${value}'`);
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+program
+  .command('run')
+  .description('run a model on .npy inputs (or a synthetic image) and write every output as <dir>/<name>.npy')
+  .argument('<model>', 'an .onnx file or zoo:<name>')
+  .option('-i, --input <name=file.npy>', 'an input tensor (repeatable)', collect, [])
+  .option('-o, --out <dir>', 'directory for the outputs (one .npy per graph output)')
+  .option('--synthetic', 'feed deterministic synthetic inputs instead of files')
+  .option('--batch <n>', 'batch size for synthetic inputs', positiveInt, 1)
+  .option('--top <k>', 'print the k most probable classes of the first output', positiveInt)
+  .option('-t, --threads <n>', 'worker threads', positiveInt)
+  .addOption(backendOption)
+  .addOption(precisionOption)
+  .action(async (model: string, opts: RunOptions) => {
+    const session = await Session.load(model, { backend: opts.backend, precision: opts.precision, threads: opts.threads });
+    try {
+      const feeds = await readFeeds(session, model, opts);
+      const started = performance.now();
+      const outputs = await session.run(feeds);
+      const ms = performance.now() - started;
+      console.log(`ran ${model} on the ${opts.backend} backend (${opts.precision}) in ${ms.toFixed(1)} ms`);
+      for (const [name, t] of Object.entries(outputs)) console.log(`  ${name}: ${t.dtype} [${t.shape.join(', ')}]`);
+      if (opts.out !== undefined) {
+        await mkdir(opts.out, { recursive: true });
+        for (const [name, t] of Object.entries(outputs)) {
+          const file = join(opts.out, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.npy`);
+          await writeFile(file, writeNpy(t));
+          console.log(`wrote ${file}`);
+        }
+      }
+      if (opts.top !== undefined) printTop(outputs[session.outputs[0].name], opts.top, labelsFor(model));
+    } finally {
+      await session.dispose();
+    }
+  });
+
+program
+  .command('info')
+  .description('inputs, outputs, op counts, parameters, per-layer output shapes and multiply-adds')
+  .argument('<model>', 'an .onnx file or zoo:<name>')
+  .action(async (model: string) => {
+    const session = await Session.load(model);
+    console.log(`${model} (after constant folding and dropout/identity removal)`);
+    console.log(formatSummary(summarize(session.graph)));
+    await session.dispose();
+  });
+
+const zooCommand = program.command('zoo').description('the built-in networks');
+zooCommand
+  .command('list')
+  .description('list the built-in networks')
+  .action(() => {
+    for (const entry of Object.values(zoo)) console.log(`${entry.name.padEnd(12)} ${entry.description}`);
+  });
+zooCommand
+  .command('export')
+  .description('write a built-in network (with its deterministic weights) as an ONNX file')
+  .argument('<name>', Object.keys(zoo).join(', '))
+  .requiredOption('-o, --output <file.onnx>', 'where to write the model')
+  .option('--seed <n>', 'weight seed', (v) => Number(v))
+  .action(async (name: string, opts: { output: string; seed?: number }) => {
+    const bytes = encodeOnnx(zooEntry(name).build({ seed: opts.seed }));
+    await writeFile(opts.output, bytes);
+    console.log(`wrote ${opts.output} (${(bytes.byteLength / 1e6).toFixed(1)} MB)`);
+  });
+
+interface RunOptions {
+  input: string[];
+  out?: string;
+  synthetic?: boolean;
+  batch: number;
+  top?: number;
+  threads?: number;
+  backend: 'reference';
+  precision: 'fp32' | 'fp16';
+}
+
+async function readFeeds(session: Session, model: string, opts: RunOptions): Promise<Record<string, Tensor>> {
+  const feeds: Record<string, Tensor> = {};
+  for (const spec of opts.input) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new JouleError('BAD_ARGUMENT', `--input expects <name>=<file.npy>, got '${spec}'`);
+    const name = spec.slice(0, eq);
+    const file = spec.slice(eq + 1);
+    const bytes = await readFile(file).catch((e: Error) => {
+      throw new JouleError('IO', `cannot read input file '${file}': ${e.message}`);
+    });
+    try {
+      feeds[name] = readNpy(bytes);
+    } catch (e) {
+      if (e instanceof JouleError) throw new JouleError(e.code, `input '${name}' (${file}): ${e.message}`);
+      throw e;
+    }
+  }
+  const preprocessing = model.startsWith('zoo:') ? zooEntry(model.slice(4)).preprocessing : undefined;
+  for (const info of session.inputs) {
+    if (feeds[info.name] !== undefined) continue;
+    if (!opts.synthetic) {
+      throw new JouleError('BAD_FEED', `no value for input '${info.name}'; pass --input ${info.name}=<file.npy> or --synthetic`);
+    }
+    feeds[info.name] = syntheticInput(info, opts.batch, preprocessing);
+  }
+  return feeds;
+}
+
+function labelsFor(model: string): readonly string[] | undefined {
+  return model.startsWith('zoo:') ? zooEntry(model.slice(4)).labels : undefined;
+}
+
+function printTop(output: Tensor, k: number, labels: readonly string[] | undefined): void {
+  for (const [image, classes] of topK(output, k).entries()) {
+    console.log(`image ${image}:`);
+    for (const { index, score } of classes) {
+      console.log(`  ${score.toFixed(4)}  ${String(index).padStart(4)}  ${labels?.[index] ?? ''}`);
+    }
+  }
+}
+
+try {
+  await program.parseAsync();
+} catch (e) {
+  const verbose = program.opts<{ verbose?: boolean }>().verbose === true;
+  if (verbose || !(e instanceof Error)) console.error(e);
+  else console.error(`joule: ${e.message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,17 @@
+export { Session, type SessionOptions } from './runtime/session.js';
+export type { ModelSource } from './runtime/load.js';
+export { Tensor } from './core/tensor.js';
+export type { DType } from './core/dtype.js';
+export type { Dim, Shape } from './core/shape.js';
+export { JouleError, type ErrorCode } from './core/errors.js';
+export { float32ToFloat16Bits, float16BitsToFloat32 } from './core/float16.js';
+export type { Graph, Model, Node, ValueInfo, ValueType, Attribute } from './ir/graph.js';
+export { GraphBuilder } from './ir/builder.js';
+export { verify } from './ir/verify.js';
+export { inferGraph } from './ir/infer.js';
+export { decodeOnnx, loadOnnxFile } from './formats/onnx/decode.js';
+export { encodeOnnx } from './formats/onnx/encode.js';
+export { readNpy, writeNpy } from './formats/npy.js';
+export { zoo, zooEntry, type ZooEntry } from './zoo/index.js';
+export type { BackendName } from './backends/index.js';
+export type { Precision } from './backends/backend.js';

@@ -1,0 +1,138 @@
+import { availableParallelism } from 'node:os';
+import { JouleError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
+import type { Precision, PreparedGraph } from '../backends/backend.js';
+import { type BackendName, backends, isBackendName } from '../backends/index.js';
+import { type Graph, type Model, type Node, type ValueInfo, onnxOpset, subgraphsOf } from '../ir/graph.js';
+import { withInferredTypes } from '../ir/infer.js';
+import { verify } from '../ir/verify.js';
+import { runPasses, weightsToFp16 } from '../passes/index.js';
+import { checkFeeds } from './feeds.js';
+import { type ModelSource, loadModel } from './load.js';
+
+/** How a session runs its model. */
+export interface SessionOptions {
+  /** Which backend runs the model (default 'reference'). */
+  readonly backend?: BackendName;
+  /** 'fp16' stores weights as float16; arithmetic stays float32 or wider (default 'fp32'). */
+  readonly precision?: Precision;
+  /** Worker threads for backends that use them (default: the available cores). */
+  readonly threads?: number;
+}
+
+/** Prepared graphs kept per distinct set of input shapes. */
+const maxPlans = 4;
+
+/** A loaded, optimized model bound to a backend: load once, run many times. */
+export class Session {
+  private readonly plans = new Map<string, Promise<PreparedGraph>>();
+  private disposed = false;
+
+  private constructor(
+    /** The model as loaded. */
+    readonly model: Model,
+    /** The model after joule's passes, with symbolic input shapes. */
+    readonly graph: Graph,
+    readonly options: Required<SessionOptions>,
+  ) {}
+
+  /** Loads a model from a file path, 'zoo:<name>' or ONNX bytes, checks it and prepares it for the backend. */
+  static async load(source: ModelSource, options: SessionOptions = {}): Promise<Session> {
+    const resolved = resolveOptions(options);
+    const model = await loadModel(source);
+    verify(model.graph);
+    rejectUnsupported(model.graph, resolved.backend);
+    let graph = runPasses(withInferredTypes(model.graph));
+    if (resolved.precision === 'fp16') {
+      graph = weightsToFp16(graph);
+      verify(graph);
+    }
+    return new Session(model, withInferredTypes(graph), resolved);
+  }
+
+  /** The inputs a run needs, with symbolic dimensions such as the batch 'N'. */
+  get inputs(): readonly ValueInfo[] {
+    return this.graph.inputs;
+  }
+
+  get outputs(): readonly ValueInfo[] {
+    return this.graph.outputs;
+  }
+
+  /** Runs the model on one set of feeds and returns every graph output by name. */
+  async run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
+    if (this.disposed) throw new JouleError('BAD_ARGUMENT', 'this session has been disposed');
+    const checked = checkFeeds(this.inputs, feeds);
+    const plan = await this.plan(checked);
+    const results = await plan.run(checked);
+    return Object.fromEntries(this.outputs.map((o) => [o.name, results.get(o.name)!]));
+  }
+
+  /** Releases the backend's resources; the session cannot run afterwards. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const plans = [...this.plans.values()];
+    this.plans.clear();
+    await Promise.all(plans.map(async (p) => (await p).dispose()));
+  }
+
+  /** The graph specialized to the feeds' shapes (shape arithmetic folded away), prepared once per shape. */
+  private plan(feeds: ReadonlyMap<string, Tensor>): Promise<PreparedGraph> {
+    const key = this.inputs.map((v) => feeds.get(v.name)!.shape.join('x')).join(',');
+    let plan = this.plans.get(key);
+    if (plan === undefined) {
+      if (this.plans.size >= maxPlans) {
+        const [oldest, evicted] = this.plans.entries().next().value as [string, Promise<PreparedGraph>];
+        this.plans.delete(oldest);
+        void evicted.then((p) => p.dispose());
+      }
+      const inputs = this.inputs.map((v) => ({ ...v, shape: feeds.get(v.name)!.shape }));
+      const specialized = runPasses({ ...this.graph, inputs });
+      const backend = backends[this.options.backend];
+      plan = backend.prepare(specialized, { precision: this.options.precision, threads: this.options.threads });
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+}
+
+function resolveOptions(options: SessionOptions): Required<SessionOptions> {
+  const backend = options.backend ?? 'reference';
+  if (!isBackendName(backend)) {
+    throw new JouleError('BAD_ARGUMENT', `unknown backend '${String(backend)}'; available: ${Object.keys(backends).join(', ')}`);
+  }
+  const precision = options.precision ?? 'fp32';
+  if (precision !== 'fp32' && precision !== 'fp16') {
+    throw new JouleError('BAD_ARGUMENT', `unknown precision '${String(precision)}'; use 'fp32' or 'fp16'`);
+  }
+  const threads = options.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new JouleError('BAD_ARGUMENT', `threads must be a positive integer, got ${String(threads)}`);
+  }
+  return { backend, precision, threads };
+}
+
+/** Fails with one error listing every node (subgraphs included) the backend cannot run. */
+function rejectUnsupported(graph: Graph, backendName: BackendName): void {
+  const backend = backends[backendName];
+  const opset = onnxOpset(graph);
+  const problems: string[] = [];
+  const visit = (g: Graph): void => {
+    for (const node of g.nodes) {
+      const reason = backend.unsupported(node, opset);
+      if (reason !== undefined) problems.push(describeNode(node));
+      for (const sub of subgraphsOf(node)) visit(sub);
+    }
+  };
+  visit(graph);
+  if (problems.length > 0) {
+    throw new JouleError(
+      'UNSUPPORTED_OPS',
+      `the model uses ${problems.length} node(s) the ${backend.name} backend cannot run: ${problems.join('; ')}`,
+    );
+  }
+}
+
+function describeNode(node: Node): string {
+  return `'${node.name}' (op ${node.op}, domain '${node.domain || 'ai.onnx'}')`;
+}

@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Tensor } from '../../src/core/tensor.js';
+import { readNpy, writeNpy } from '../../src/formats/npy.js';
+import { decodeOnnx } from '../../src/formats/onnx/decode.js';
+import { encodeOnnx } from '../../src/formats/onnx/encode.js';
+import { GraphBuilder, int } from '../../src/ir/builder.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
+
+/** Runs the CLI from source; resolves with exit code, stdout and stderr. */
+async function joule(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, maxBuffer: 1 << 24 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'joule-cli-'));
+});
+
+describe('joule CLI', () => {
+  it('zoo list names the built-in networks', async () => {
+    const r = await joule('zoo', 'list');
+    expect(r.code).toBe(0);
+    for (const name of ['caffenet', 'alexnet', 'googlenet']) expect(r.stdout).toContain(name);
+  });
+
+  it('zoo export writes an ONNX file with every parameter', async () => {
+    const file = join(dir, 'googlenet.onnx');
+    const r = await joule('zoo', 'export', 'googlenet', '-o', file);
+    expect(r.code, r.stderr).toBe(0);
+    const model = decodeOnnx(await readFile(file));
+    let params = 0;
+    for (const t of model.graph.initializers.values()) params += t.size;
+    expect(params).toBe(6_998_552);
+  });
+
+  it('info prints shapes, parameters and multiply-adds per image', async () => {
+    const r = await joule('info', 'zoo:caffenet');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('parameters: 60,965,224');
+    expect(r.stdout).toMatch(/conv1\s+Conv\s+\[N, 96, 55, 55\]\s+105\.\d/);
+    expect(r.stdout).toMatch(/per image: 0\.72\d GMAC, 1\.4\d\d GFLOP/);
+  });
+
+  it('run reads .npy inputs and writes one .npy per output', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', ['N', 3]);
+    const y = b.op('Softmax', [x], { axis: int(1) }, 'y');
+    const m = b.op('Relu', [x], {}, 'm');
+    b.output(y, 'float32', ['N', 3]);
+    b.output(m, 'float32', ['N', 3]);
+    const model = join(dir, 'tiny.onnx');
+    await writeFile(model, encodeOnnx({ graph: b.build(), producer: 'test', metadata: {} }));
+    const input = join(dir, 'x.npy');
+    await writeFile(input, writeNpy(Tensor.from('float32', [0, 0, 0, -1, 2, 3], [2, 3])));
+    const out = join(dir, 'out');
+    const r = await joule('run', model, '--input', `x=${input}`, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    const yv = readNpy(await readFile(join(out, 'y.npy')));
+    expect(yv.shape).toEqual([2, 3]);
+    expect((yv.data as Float32Array)[0]).toBeCloseTo(1 / 3, 6);
+    expect(Array.from(readNpy(await readFile(join(out, 'm.npy'))).data as Float32Array)).toEqual([0, 0, 0, 0, 2, 3]);
+  });
+
+  it('errors go to stderr with a non-zero exit and no stack trace unless --verbose', async () => {
+    const r = await joule('run', join(dir, 'missing.onnx'), '--synthetic');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/^joule: cannot read model file/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const v = await joule('--verbose', 'run', join(dir, 'missing.onnx'), '--synthetic');
+    expect(v.code).not.toBe(0);
+    expect(v.stderr).toMatch(/\n\s+at /);
+    const bad = await joule('run', 'zoo:nonet');
+    expect(bad.stderr).toContain('caffenet');
+  });
+});

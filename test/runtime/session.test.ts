@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { JouleError } from '../../src/core/errors.js';
+import { Tensor } from '../../src/core/tensor.js';
+import { encodeOnnx } from '../../src/formats/onnx/encode.js';
+import { GraphBuilder, int } from '../../src/ir/builder.js';
+import type { Graph } from '../../src/ir/graph.js';
+import { Session } from '../../src/runtime/session.js';
+
+function bytesOf(graph: Graph): Uint8Array {
+  return encodeOnnx({ graph, producer: 'test', metadata: {} });
+}
+
+/** y = softmax(x W + b) over a symbolic batch, plus a second input z[N, 2] added to nothing but checked. */
+function smallClassifier(): Graph {
+  const b = new GraphBuilder();
+  const x = b.input('x', 'float32', ['N', 3]);
+  b.input('z', 'float32', ['N', 2]);
+  const w = b.initializer('w', Tensor.from('float32', [1, 0, 0, 1, 1, 1, 0, 2], [2, 4]).reshape([2, 4]));
+  const proj = b.initializer('proj', Tensor.from('float32', [1, 0, 0, 1, 1, 1], [3, 2]));
+  const h = b.op('MatMul', [x, proj]);
+  const logits = b.op('MatMul', [h, w]);
+  const y = b.op('Softmax', [logits], { axis: int(1) }, 'prob');
+  b.output(y, 'float32', ['N', 4]);
+  return b.build();
+}
+
+async function expectError(p: Promise<unknown>, code: string, ...fragments: string[]): Promise<void> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, 'expected an error').toBeInstanceOf(JouleError);
+  expect((err as JouleError).code).toBe(code);
+  for (const f of fragments) expect((err as JouleError).message).toContain(f);
+}
+
+describe('Session', () => {
+  it('runs a model from bytes and reports symbolic inputs', async () => {
+    const session = await Session.load(bytesOf(smallClassifier()), { backend: 'reference' });
+    expect(session.inputs.map((v) => [v.name, v.dtype, v.shape])).toEqual([
+      ['x', 'float32', ['N', 3]],
+      ['z', 'float32', ['N', 2]],
+    ]);
+    const out = await session.run({ x: Tensor.from('float32', [1, 2, 3, 0, 0, 0], [2, 3]), z: Tensor.zeros('float32', [2, 2]) });
+    expect(out.prob.shape).toEqual([2, 4]);
+    const p = out.prob.data as Float32Array;
+    expect(p[4] + p[5] + p[6] + p[7]).toBeCloseTo(1, 6);
+    expect(p[4]).toBeCloseTo(0.25, 6);
+    await session.dispose();
+    await expectError(session.run({}), 'BAD_ARGUMENT', 'disposed');
+  });
+
+  it('names the input, what was expected and what was given for a bad feed', async () => {
+    const session = await Session.load(bytesOf(smallClassifier()));
+    const x = Tensor.zeros('float32', [2, 3]);
+    const z = Tensor.zeros('float32', [2, 2]);
+    await expectError(session.run({ x, z, extra: x }), 'BAD_FEED', "unknown input 'extra'", 'x (float32 [N, 3])');
+    await expectError(session.run({ x }), 'BAD_FEED', 'missing input z');
+    await expectError(session.run({ x: Tensor.zeros('int32', [2, 3]), z }), 'BAD_FEED', "'x'", 'float32', 'int32');
+    await expectError(session.run({ x: Tensor.zeros('float32', [6]), z }), 'BAD_FEED', "'x'", 'rank 2', 'rank 1');
+    await expectError(session.run({ x: Tensor.zeros('float32', [2, 4]), z }), 'BAD_FEED', "'x'", '[N, 3]', '[2, 4]');
+    await expectError(session.run({ x, z: Tensor.zeros('float32', [3, 2]) }), 'BAD_FEED', "'N'", '2', '3');
+    await session.dispose();
+  });
+
+  it('lists every unsupported op at load, with name, op type and domain', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', [1, 4]);
+    const a = b.op('Relu', [x]);
+    const c = b.node('Frobnicate', [a], {}, { name: 'frob', domain: 'com.example' })[0];
+    const d = b.op('ConvTranspose', [c, b.initializer('w', Tensor.zeros('float32', [4, 4, 1]))], {}, 'deconv');
+    b.output(d, 'float32', undefined);
+    await expectError(Session.load(bytesOf(b.build())), 'UNSUPPORTED_OPS', "'frob' (op Frobnicate, domain 'com.example')", "'deconv' (op ConvTranspose");
+  });
+
+  it('rejects a node that reads a missing initializer', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', [1, 4]);
+    const y = b.op('MatMul', [x, 'weights_that_are_not_there']);
+    b.output(y, 'float32', [1, 4]);
+    await expectError(Session.load(bytesOf(b.build())), 'MODEL_INVALID', 'weights_that_are_not_there');
+  });
+
+  it('rejects truncated and corrupt model bytes', async () => {
+    const bytes = bytesOf(smallClassifier());
+    await expectError(Session.load(bytes.subarray(0, Math.floor(bytes.length * 0.6))), 'MODEL_DECODE');
+    await expectError(Session.load(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3])), 'MODEL_DECODE');
+    await expectError(Session.load('does/not/exist.onnx'), 'IO', 'does/not/exist.onnx');
+  });
+
+  it('validates options', async () => {
+    const bytes = bytesOf(smallClassifier());
+    await expectError(Session.load(bytes, { backend: 'gpu' as 'reference' }), 'BAD_ARGUMENT', "'gpu'", 'reference');
+    await expectError(Session.load(bytes, { precision: 'fp8' as 'fp16' }), 'BAD_ARGUMENT', 'fp8');
+    await expectError(Session.load(bytes, { threads: 0 }), 'BAD_ARGUMENT', 'threads');
+  });
+
+  it('fp16 precision stores weights in float16 and agrees with fp32', async () => {
+    const bytes = bytesOf(smallClassifier());
+    const fp32 = await Session.load(bytes);
+    const fp16 = await Session.load(bytes, { precision: 'fp16' });
+    expect([...fp16.graph.initializers.values()].map((t) => t.dtype)).toContain('float16');
+    const feeds = { x: Tensor.from('float32', [0.1, 0.7, -0.3], [1, 3]), z: Tensor.zeros('float32', [1, 2]) };
+    const a = (await fp32.run(feeds)).prob.data as Float32Array;
+    const h = (await fp16.run(feeds)).prob.data as Float32Array;
+    for (let i = 0; i < 4; i++) expect(Math.abs(a[i] - h[i])).toBeLessThan(1e-3);
+  });
+});
