@@ -1,38 +1,31 @@
-// IEEE 754 binary16 <-> binary32 conversion. Float32 -> float16 rounds to nearest, ties to
-// even, produces subnormals, overflows to infinity and keeps NaN a (quiet) NaN.
+// IEEE 754 binary16 conversion. Numbers (float64, so float32 too) round to the nearest float16, ties to
+// even, straight from the double (no double rounding through float32); subnormals are produced,
+// overflow goes to infinity, NaN stays a quiet NaN, and the sign of zero is kept.
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
+function roundHalfEven(q: number): number {
+  const f = Math.floor(q);
+  const d = q - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
 
 /** Rounds a number to the nearest float16 and returns its bit pattern. */
 export function float32ToFloat16Bits(value: number): number {
-  f32[0] = value;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-
-  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 | (mant >>> 13) : 0);
-
-  const e = exp - 127 + 15; // rebiased exponent
-  if (e >= 0x1f) return sign | 0x7c00; // overflow -> infinity
-
-  if (e <= 0) {
-    // Subnormal half (or zero): shift the mantissa with its implicit bit into place.
-    if (e < -10) return sign; // too small even for the smallest subnormal: rounds to zero
-    mant |= 0x800000;
-    const shift = 14 - e; // 14..24
-    const half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    const roundUp = rem > halfway || (rem === halfway && (half & 1) === 1);
-    return sign | (half + (roundUp ? 1 : 0)); // a carry into the exponent field is correct
+  if (Number.isNaN(value)) return 0x7e00;
+  const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
+  const a = Math.abs(value);
+  if (a >= 65520) return sign | 0x7c00; // 65520 is halfway between 65504 (the largest half) and 2^16
+  if (a < 2 ** -14) return sign | roundHalfEven(a * 2 ** 24); // subnormal; 1024 becomes the smallest normal
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--; // log2 may round up near powers of two
+  else if (2 ** (e + 1) <= a) e++;
+  let mant = roundHalfEven((a / 2 ** e - 1) * 1024);
+  if (mant === 1024) {
+    mant = 0;
+    e++;
   }
-
-  const half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  const roundUp = rem > 0x1000 || (rem === 0x1000 && (half & 1) === 1);
-  return sign | (half + (roundUp ? 1 : 0)); // a carry may round up to infinity, as it should
+  return sign | ((e + 15) << 10) | mant;
 }
 
 /** Decodes a float16 bit pattern. */
@@ -51,8 +44,15 @@ export function float32ArrayToFloat16(src: ArrayLike<number>): Uint16Array {
   return out;
 }
 
+/** Decodes float16 bits through a lookup table: 65,536 entries, built on first use. */
+let table: Float32Array | undefined;
+
 export function float16ArrayToFloat32(src: Uint16Array): Float32Array {
+  if (table === undefined) {
+    table = new Float32Array(65536);
+    for (let i = 0; i < 65536; i++) table[i] = float16BitsToFloat32(i);
+  }
   const out = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = float16BitsToFloat32(src[i]);
+  for (let i = 0; i < src.length; i++) out[i] = table[src[i]];
   return out;
 }

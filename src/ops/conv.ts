@@ -54,25 +54,23 @@ export const conv: OpDef = {
     const wv = wt.toFloat64();
     const bias = b?.toFloat64();
     const y = new Float64Array(batch * outChannels * outputPlane);
-    // Channel by channel over whole planes, so that X is read in order; each output still sums its
-    // bias and then its taps in (channel, kernel) order.
     for (let n = 0; n < batch; n++) {
       for (let m = 0; m < outChannels; m++) {
         const firstChannel = Math.floor(m / groupOutChannels) * groupChannels;
         const yBase = (n * outChannels + m) * outputPlane;
-        y.fill(bias === undefined ? 0 : bias[m], yBase, yBase + outputPlane);
-        for (let c = 0; c < groupChannels; c++) {
-          const xBase = (n * channels + firstChannel + c) * inputPlane;
-          const wBase = (m * groupChannels + c) * kernelSize;
-          for (let o = 0; o < outputPlane; o++) {
-            let acc = y[yBase + o];
-            for (let r = begin[o]; r < begin[o + 1]; r++) {
+        for (let o = 0; o < outputPlane; o++) {
+          const runsEnd = begin[o + 1];
+          let acc = bias === undefined ? 0 : bias[m];
+          for (let c = 0; c < groupChannels; c++) {
+            const xBase = (n * channels + firstChannel + c) * inputPlane;
+            const wBase = (m * groupChannels + c) * kernelSize;
+            for (let r = begin[o]; r < runsEnd; r++) {
               const wi = wBase + kernel[r];
               const wEnd = wi + length[r];
               for (let xi = xBase + input[r], wk = wi; wk < wEnd; xi += step, wk++) acc += xv[xi] * wv[wk];
             }
-            y[yBase + o] = acc;
           }
+          y[yBase + o] = acc;
         }
       }
     }

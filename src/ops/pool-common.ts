@@ -7,7 +7,12 @@ import { type WindowAttrs, readWindowAttrs, windowOutputDims } from './sliding-w
 /** The window of MaxPool or AveragePool: kernel_shape is required and fixes the spatial rank. */
 export function poolWindow(node: Node): WindowAttrs {
   const a = new Attrs(node);
-  return readWindowAttrs(node, a.required('kernel_shape', a.ints('kernel_shape')));
+  const w = readWindowAttrs(node, a.required('kernel_shape', a.ints('kernel_shape')));
+  // A window wholly in the padding would have no maximum and no average.
+  if (w.pads.some((p, i) => p >= w.kernel[i % w.kernel.length])) {
+    throw nodeError(node, `pads [${w.pads.join(', ')}] must be smaller than kernel_shape ${formatShape(w.kernel)}`, 'MODEL_INVALID');
+  }
+  return w;
 }
 
 /** Shape inference shared by MaxPool and AveragePool: X is [N, C, spatial...] and keeps N and C. */

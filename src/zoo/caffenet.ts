@@ -4,7 +4,7 @@
 // and <layer>_b.
 
 import type { Graph } from '../ir/graph.js';
-import { type Blob, NetBuilder } from './net.js';
+import { type Blob, type ConvSpec, NetBuilder } from './net.js';
 
 export interface BuildOptions {
   /** Seed of the synthetic weights. */
@@ -24,7 +24,7 @@ const biasStd = 0.5;
 
 /**
  * The classifier (fc8) is scaled so its logits spread by about `logitStd` across classes, which makes
- * the softmax decisive without being one-hot (top-1 probability about 0.3 to 0.7). `featureRms` is
+ * the softmax decisive without being one-hot (top-1 probability about 0.2 to 0.7). `featureRms` is
  * the root mean square of fc7's output as measured on preprocessed images: He scaling keeps
  * activations near the input's own scale, 57 to 75 here for inputs of RMS 46 (photo-like) to 91 (a
  * full-range pattern), the LRN layers damping the difference.
@@ -38,7 +38,7 @@ export function buildCaffeNet(variant: 'caffenet' | 'alexnet', options: BuildOpt
   let x = net.input('data', 3, options.inputSize);
 
   // Stages 1 and 2: conv -> relu -> pool -> norm (CaffeNet) or conv -> relu -> norm -> pool (AlexNet).
-  const stage = (n: number, input: Blob, conv: Parameters<NetBuilder['conv']>[2]): Blob => {
+  const stage = (n: number, input: Blob, conv: ConvSpec): Blob => {
     const y = net.relu(`relu${n}`, net.conv(`conv${n}`, input, conv));
     if (normFirst) return net.maxPool(`pool${n}`, net.lrn(`norm${n}`, y), 3, 2);
     return net.lrn(`norm${n}`, net.maxPool(`pool${n}`, y, 3, 2));

@@ -72,5 +72,6 @@ describe('MaxPool', () => {
     expect(() => inferPool('MaxPool', [1, 1, 4, 4], { kernel_shape: ints([2, 2]), storage_order: int(2) })).toThrow(/'storage_order' is 2/);
     expect(() => inferPool('MaxPool', [1, 1, 4, 4], { kernel_shape: ints([2, 2]), pads: ints([-1, 0, 0, 0]) })).toThrow(/'pads' = \[-1, 0, 0, 0\] must hold integers >= 0/);
     expect(() => inferPool('MaxPool', [1, 1, 4, 4], { kernel_shape: ints([5, 1]) })).toThrow(/does not fit spatial input \[4, 4\]/);
+    expect(() => inferPool('MaxPool', [1, 1, 4, 4], { kernel_shape: ints([2, 2]), pads: ints([0, 2, 0, 0]) })).toThrow(/pads \[0, 2, 0, 0\] must be smaller than kernel_shape \[2, 2\]/);
   });
 });

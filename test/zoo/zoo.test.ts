@@ -219,7 +219,7 @@ describe('synthetic weights', () => {
       }
       return { mean: s / d.length, std: Math.sqrt(s2 / d.length - (s / d.length) ** 2) };
     };
-    for (const [name, fanIn] of [['conv1_w', 363], ['conv2_w', 1200], ['fc6_w', 9216], ['fc7_w', 4096]] as const) {
+    for (const [name, fanIn] of [['conv1_w', 363], ['conv2_w', 1200], ['conv5_w', 1728], ['fc7_w', 4096]] as const) {
       const { mean, std } = stats(name);
       expect(std / Math.sqrt(2 / fanIn), name).toBeCloseTo(1, 1);
       expect(Math.abs(mean)).toBeLessThan(std / 10);

@@ -139,7 +139,7 @@ function graphFromProto(g: GraphProtoMsg, scope: Scope, depth: number): Graph {
     initializers.set(t.name, tensorFromProto(t, `initializer '${t.name}'`, scope.readExternal));
   }
   // Before IR version 4 every initializer was also listed as a graph input; joule lists only the inputs fed by callers.
-  const role = depth === 0 ? 'graph' : `subgraph '${g.name}'`;
+  const role = depth === 0 ? 'graph' : `sub${where}`;
   const inputs = g.input.filter((v) => !initializers.has(v.name)).map((v) => valueInfoFromProto(v.name, v.type, `${role} input`));
   const outputs = g.output.map((v) => valueInfoFromProto(v.name, v.type, `${role} output`));
 
@@ -187,15 +187,22 @@ function shapeFromProto(shape: TensorShapeMsg | null, name: string): Dim[] | und
   });
 }
 
+const otherKinds = {
+  sequence_type: 'a sequence',
+  map_type: 'a map',
+  optional_type: 'an optional',
+  sparse_tensor_type: 'a sparse tensor',
+  opaque_type: 'an opaque value',
+} as const;
+
 function valueInfoFromProto(name: string, type: TypeProtoMsg | null, role: string): ValueInfo {
   if (name === '') fail('MODEL_INVALID', `a ${role} has no name`);
   if (type === null || type === undefined) fail('MODEL_INVALID', `${role} '${name}' has no type`);
   const tt = type.tensor_type;
   if (tt === null || tt === undefined) {
-    const kinds = ['sequence_type', 'map_type', 'optional_type', 'sparse_tensor_type', 'opaque_type'] as const;
-    const kind = kinds.find((k) => type[k] !== null && type[k] !== undefined);
+    const kind = (Object.keys(otherKinds) as (keyof typeof otherKinds)[]).find((k) => type[k] !== null && type[k] !== undefined);
     if (kind === undefined) fail('MODEL_INVALID', `${role} '${name}' has no type`);
-    fail('UNSUPPORTED_DTYPE', `${role} '${name}' is a ${kind.replace('_type', '').replace('_', ' ')}; joule holds only dense tensors`);
+    fail('UNSUPPORTED_DTYPE', `${role} '${name}' is ${otherKinds[kind]}; joule holds only dense tensors`);
   }
   const dtype = dtypeFromOnnx(tt.elem_type);
   if (dtype === undefined) {
