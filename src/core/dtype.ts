@@ -32,7 +32,8 @@ function viewer<T>(ctor: { new (b: ArrayBufferLike, o: number, n: number): T; BY
     const n = bytes.byteLength / ctor.BYTES_PER_ELEMENT;
     if (!Number.isInteger(n)) fail('MODEL_DECODE', `${bytes.byteLength} bytes is not a whole number of elements`);
     if (bytes.byteOffset % ctor.BYTES_PER_ELEMENT === 0) return new ctor(bytes.buffer, bytes.byteOffset, n);
-    return new ctor(bytes.slice().buffer, 0, n);
+    // A copy into fresh memory (Buffer#slice would only make another view of the same bytes).
+    return new ctor(new Uint8Array(bytes).buffer, 0, n);
   };
 }
 

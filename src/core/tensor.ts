@@ -130,7 +130,7 @@ export class Tensor<D extends DType = DType> {
 /** Converts a number to int64 the way a cast does: truncates toward zero, saturates at the int64 range. */
 export function toInt64(v: number): bigint {
   if (Number.isNaN(v)) return 0n;
-  if (v >= 9223372036854775807) return 9223372036854775807n;
-  if (v <= -9223372036854775808) return -9223372036854775808n;
+  if (v >= 2 ** 63) return 2n ** 63n - 1n;
+  if (v <= -(2 ** 63)) return -(2n ** 63n);
   return BigInt(Math.trunc(v));
 }

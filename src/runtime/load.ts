@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { JouleError } from '../core/errors.js';
 import { decodeOnnx, loadOnnxFile } from '../formats/onnx/decode.js';
 import type { Model } from '../ir/graph.js';
@@ -11,9 +10,5 @@ export async function loadModel(source: ModelSource): Promise<Model> {
   if (source instanceof Uint8Array) return decodeOnnx(source);
   if (typeof source !== 'string') throw new JouleError('BAD_ARGUMENT', 'a model source is a file path, zoo:<name> or a Uint8Array');
   if (source.startsWith('zoo:')) return zooEntry(source.slice(4)).build();
-  const info = await stat(source).catch((e: Error) => {
-    throw new JouleError('IO', `cannot read model file '${source}': ${e.message}`);
-  });
-  if (!info.isFile()) throw new JouleError('IO', `model path '${source}' is not a file`);
   return loadOnnxFile(source);
 }

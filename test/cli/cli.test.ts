@@ -78,7 +78,7 @@ describe('joule CLI', () => {
   it('errors go to stderr with a non-zero exit and no stack trace unless --verbose', async () => {
     const r = await joule('run', join(dir, 'missing.onnx'), '--synthetic');
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/^joule: cannot read model file/);
+    expect(r.stderr).toMatch(/^joule: cannot read ONNX model/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const v = await joule('--verbose', 'run', join(dir, 'missing.onnx'), '--synthetic');
     expect(v.code).not.toBe(0);

@@ -149,15 +149,13 @@ function graphFromProto(g: GraphProtoMsg, scope: Scope, depth: number): Graph {
     if (type !== undefined) valueTypes.set(v.name, type);
   }
 
-  const taken = new Set(g.node.map((n) => n.name).filter((n) => n !== ''));
+  // Node names are optional and, in some exporters' files, repeated: give every node a unique one.
+  const taken = new Set<string>();
   const nodes = g.node.map((n, index) => {
-    let name = n.name;
-    if (name === '') {
-      const base = `${n.op_type}_${index}`;
-      name = base;
-      for (let k = 1; taken.has(name); k++) name = `${base}_${k}`;
-      taken.add(name);
-    }
+    const base = n.name !== '' ? n.name : `${n.op_type}_${index}`;
+    let name = base;
+    for (let k = 1; taken.has(name); k++) name = `${base}_${k}`;
+    taken.add(name);
     return nodeFromProto(n, name, scope, depth);
   });
 
