@@ -29,8 +29,8 @@ export class Session {
   private disposed = false;
 
   private constructor(
-    /** The model as loaded. */
-    readonly model: Model,
+    /** What the model file says about itself (producer, metadata such as preprocessing). */
+    readonly info: Pick<Model, 'producer' | 'metadata'>,
     /** The model after joule's passes, with symbolic input shapes. */
     readonly graph: Graph,
     readonly options: Required<SessionOptions>,
@@ -47,7 +47,8 @@ export class Session {
       graph = weightsToFp16(graph);
       verify(graph);
     }
-    return new Session(model, withInferredTypes(graph), resolved);
+    // Only the optimized graph is kept: with fp16 the float32 weights are dropped here.
+    return new Session({ producer: model.producer, metadata: model.metadata }, withInferredTypes(graph), resolved);
   }
 
   /** The inputs a run needs, with symbolic dimensions such as the batch 'N'. */
