@@ -107,3 +107,25 @@ export const equal = binaryOp({
   num: (a, b) => (a === b ? 1 : 0),
   big: (a, b) => (a === b ? 1n : 0n),
 });
+
+/** Comparisons give bool; numeric inputs of one dtype (floats only before opset 9). */
+function comparison(ctx: InferContext, a: ValueType, b: ValueType): DType {
+  checkDType(ctx.node, 'input A', a.dtype, ctx.opset < 9 ? floatTypes : numericTypes);
+  checkSameDType(ctx, [a, b]);
+  return 'bool';
+}
+
+const truth = (v: boolean) => (v ? 1 : 0);
+const bigTruth = (v: boolean) => (v ? 1n : 0n);
+
+export const less = binaryOp({ type: 'Less', types: comparison, num: (a, b) => truth(a < b), big: (a, b) => bigTruth(a < b) });
+export const greater = binaryOp({ type: 'Greater', types: comparison, num: (a, b) => truth(a > b), big: (a, b) => bigTruth(a > b) });
+/** LessOrEqual and GreaterOrEqual: opset 12+. */
+export const lessOrEqual = binaryOp({ type: 'LessOrEqual', types: comparison, num: (a, b) => truth(a <= b), big: (a, b) => bigTruth(a <= b) });
+export const greaterOrEqual = binaryOp({ type: 'GreaterOrEqual', types: comparison, num: (a, b) => truth(a >= b), big: (a, b) => bigTruth(a >= b) });
+
+/** Logical ops take and give bool. */
+const logical = sameType(['bool']);
+export const and = binaryOp({ type: 'And', types: logical, num: (a, b) => truth(a !== 0 && b !== 0), big: (a, b) => a & b });
+export const or = binaryOp({ type: 'Or', types: logical, num: (a, b) => truth(a !== 0 || b !== 0), big: (a, b) => a | b });
+export const xor = binaryOp({ type: 'Xor', types: logical, num: (a, b) => truth((a !== 0) !== (b !== 0)), big: (a, b) => a ^ b });

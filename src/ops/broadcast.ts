@@ -1,5 +1,5 @@
 import type { DType } from '../core/dtype.js';
-import { type Dim, broadcastShapes, shapeSize } from '../core/shape.js';
+import { type Dim, broadcastShapes, formatShape, shapeSize } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import type { ValueType } from '../ir/graph.js';
 import { fromInt64 } from './int64.js';
@@ -92,4 +92,20 @@ export function mapBigInts(inputs: readonly Tensor[], out: OutputType, f: (value
 export function needsBigInts(inputs: readonly Tensor[]): boolean {
   const integer = (t: Tensor) => t.dtype === 'int64' || t.dtype === 'int32' || t.dtype === 'uint8';
   return inputs.some((t) => t.dtype === 'int64') && inputs.every(integer);
+}
+
+/**
+ * Fails unless `from` broadcasts to `to` in one direction (ONNX's unidirectional broadcasting: PRelu's
+ * slope, LayerNormalization's scale): aligned at the right, each dim of `from` is 1 or equals `to`'s.
+ */
+export function checkUnidirectional(ctx: InferContext, what: string, from: ValueType, to: ValueType): void {
+  if (from.shape === undefined || to.shape === undefined) return;
+  const [f, t] = [from.shape, to.shape];
+  const fits =
+    f.length <= t.length &&
+    f.every((d, i) => {
+      const target = t[t.length - f.length + i];
+      return d === 1 || d === target || typeof d === 'string' || typeof target === 'string';
+    });
+  if (!fits) throw nodeError(ctx.node, `${what} ${formatShape(f)} does not broadcast to ${formatShape(t)}`);
 }

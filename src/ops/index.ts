@@ -1,4 +1,4 @@
-import { add, div, equal, mul, pow, sub } from './binary.js';
+import { add, and, div, equal, greater, greaterOrEqual, less, lessOrEqual, mul, or, pow, sub, xor } from './binary.js';
 import { cast } from './cast.js';
 import { concat } from './concat.js';
 import { constant } from './constant.js';
@@ -12,13 +12,67 @@ import { pad } from './pad.js';
 import { reshape } from './reshape.js';
 import { shape } from './shape.js';
 import { slice } from './slice.js';
-import { sqrt } from './sqrt.js';
 import { squeeze } from './squeeze.js';
-import { sum } from './sum.js';
 import { transpose } from './transpose.js';
 import { unsqueeze } from './unsqueeze.js';
 import type { OpDef } from './op.js';
-import { relu } from './relu.js';
+import { prelu } from './prelu.js';
+import { convTranspose } from './conv-transpose.js';
+import { instanceNormalization } from './instance-normalization.js';
+import { layerNormalization } from './layer-normalization.js';
+import { range } from './range.js';
+import { resize, upsample } from './resize.js';
+import { size } from './size.js';
+import { split } from './split.js';
+import { expand } from './expand.js';
+import { tile } from './tile.js';
+import { where } from './where.js';
+import {
+  argMax,
+  argMin,
+  reduceL1,
+  reduceL2,
+  reduceLogSum,
+  reduceLogSumExp,
+  reduceMax,
+  reduceMean,
+  reduceMin,
+  reduceProd,
+  reduceSum,
+  reduceSumSquare,
+} from './reduce.js';
+import {
+  abs,
+  ceil,
+  celu,
+  cos,
+  elu,
+  erfOp,
+  exp,
+  floor,
+  gelu,
+  hardSigmoid,
+  hardSwish,
+  leakyRelu,
+  log,
+  mish,
+  neg,
+  not,
+  reciprocal,
+  relu,
+  round,
+  selu,
+  shrink,
+  sigmoid,
+  sign,
+  sin,
+  softplusOp,
+  softsign,
+  sqrt,
+  tanh,
+  thresholdedRelu,
+} from './unary.js';
+import { max, mean, min, sum } from './variadic.js';
 import { averagePool } from './average-pool.js';
 import { batchNormalization } from './batch-normalization.js';
 import { clip } from './clip.js';
@@ -26,13 +80,10 @@ import { conv } from './conv.js';
 import { gemm } from './gemm.js';
 import { globalAveragePool } from './global-average-pool.js';
 import { globalMaxPool } from './global-max-pool.js';
-import { leakyRelu } from './leaky-relu.js';
 import { lrn } from './lrn.js';
 import { matMul } from './mat-mul.js';
 import { maxPool } from './max-pool.js';
-import { sigmoid } from './sigmoid.js';
-import { softmax } from './softmax.js';
-import { tanh } from './tanh.js';
+import { logSoftmax, softmax } from './softmax.js';
 
 /** Every operator joule knows, by ONNX op type (default domain). An explicit table: no discovery by file name. */
 export const ops: Readonly<Record<string, OpDef>> = {
@@ -75,6 +126,70 @@ export const ops: Readonly<Record<string, OpDef>> = {
   Sigmoid: sigmoid,
   Softmax: softmax,
   Tanh: tanh,
+  // Elementwise unary
+  Abs: abs,
+  Ceil: ceil,
+  Celu: celu,
+  Cos: cos,
+  Elu: elu,
+  Erf: erfOp,
+  Exp: exp,
+  Floor: floor,
+  Gelu: gelu,
+  HardSigmoid: hardSigmoid,
+  HardSwish: hardSwish,
+  Log: log,
+  Mish: mish,
+  Neg: neg,
+  Not: not,
+  PRelu: prelu,
+  Reciprocal: reciprocal,
+  Round: round,
+  Selu: selu,
+  Shrink: shrink,
+  Sign: sign,
+  Sin: sin,
+  Softplus: softplusOp,
+  Softsign: softsign,
+  ThresholdedRelu: thresholdedRelu,
+  // Comparison, logic and variadic elementwise
+  And: and,
+  Greater: greater,
+  GreaterOrEqual: greaterOrEqual,
+  Less: less,
+  LessOrEqual: lessOrEqual,
+  Max: max,
+  Mean: mean,
+  Min: min,
+  Or: or,
+  Xor: xor,
+  // Shape and data movement
+  Expand: expand,
+  Range: range,
+  Resize: resize,
+  Size: size,
+  Split: split,
+  Tile: tile,
+  Upsample: upsample,
+  Where: where,
+  // Layers
+  ConvTranspose: convTranspose,
+  InstanceNormalization: instanceNormalization,
+  LayerNormalization: layerNormalization,
+  LogSoftmax: logSoftmax,
+  // Reductions
+  ArgMax: argMax,
+  ArgMin: argMin,
+  ReduceL1: reduceL1,
+  ReduceL2: reduceL2,
+  ReduceLogSum: reduceLogSum,
+  ReduceLogSumExp: reduceLogSumExp,
+  ReduceMax: reduceMax,
+  ReduceMean: reduceMean,
+  ReduceMin: reduceMin,
+  ReduceProd: reduceProd,
+  ReduceSum: reduceSum,
+  ReduceSumSquare: reduceSumSquare,
 };
 
 export function opDef(type: string): OpDef | undefined {

@@ -134,3 +134,34 @@ describe('Pow with an int64 base and an int32 exponent', () => {
     expect(Array.from(y.data as BigInt64Array)).toEqual([3n ** 39n]);
   });
 });
+
+describe('Less, Greater, LessOrEqual, GreaterOrEqual', () => {
+  it('compare with broadcasting and give bool', () => {
+    const a = f32([1, 2, 3, 4], [2, 2]);
+    const b = f32([2, 3], [2]);
+    const run = (op: string) => runOp(op, [a, b])[0];
+    expect(run('Less').dtype).toBe('bool');
+    expect(run('Less').toNumbers()).toEqual([1, 1, 0, 0]);
+    expect(run('Greater').toNumbers()).toEqual([0, 0, 1, 1]);
+    expect(run('LessOrEqual').toNumbers()).toEqual([1, 1, 0, 0]);
+    expect(runOp('GreaterOrEqual', [a, f32([1, 4], [2])])[0].toNumbers()).toEqual([1, 0, 1, 1]);
+    expect(runOp('Less', [f32([NaN]), f32([1])])[0].toNumbers()).toEqual([0]);
+  });
+
+  it('compare int64 exactly, and take integers only from opset 9', () => {
+    const [y] = runOp('Greater', [i64([2n ** 60n + 1n, 2n ** 60n]), i64([2n ** 60n])]);
+    expect(y.toNumbers()).toEqual([1, 0]);
+    expect(() => runOp('Less', [Tensor.from('int32', [1]), Tensor.from('int32', [2])], {}, { opset: 7 })).toThrow(/input A has dtype int32/);
+  });
+});
+
+describe('And, Or, Xor', () => {
+  it('combine bools with broadcasting', () => {
+    const a = Tensor.from('bool', [1, 1, 0, 0], [2, 2]);
+    const b = Tensor.from('bool', [1, 0], [2]);
+    expect(runOp('And', [a, b])[0].toNumbers()).toEqual([1, 0, 0, 0]);
+    expect(runOp('Or', [a, b])[0].toNumbers()).toEqual([1, 1, 1, 0]);
+    expect(runOp('Xor', [a, b])[0].toNumbers()).toEqual([0, 1, 1, 0]);
+    expect(() => runOp('And', [f32([1]), f32([1])])).toThrow(/And node 'and': input A has dtype float32; this op takes bool/);
+  });
+});

@@ -44,3 +44,18 @@ describe('Softmax', () => {
     expect(() => runOp('Softmax', [f32([1], [])])).toThrow(/input X is a scalar/);
   });
 });
+
+describe('LogSoftmax', () => {
+  it('is the logarithm of Softmax, with the same axis rules before and from opset 13', () => {
+    close(runOp('LogSoftmax', [f32([1, 2, 3], [1, 3])])[0].toNumbers(), s123.map(Math.log));
+    const x = f32([1, 2, 3, 4, 0, 0, 0, 0], [2, 2, 2]);
+    for (const opset of [11, 13]) {
+      const soft = runOp('Softmax', [x], { axis: int(1) }, { opset })[0].toNumbers();
+      close(runOp('LogSoftmax', [x], { axis: int(1) }, { opset })[0].toNumbers(), soft.map(Math.log));
+    }
+  });
+
+  it('stays finite where the softmax underflows', () => {
+    close(runOp('LogSoftmax', [f32([0, -1000], [2])])[0].toNumbers(), [0, -1000]);
+  });
+});
