@@ -9,7 +9,7 @@ import { encodeOnnx } from '../formats/onnx/encode.js';
 import { formatSummary, summarize } from '../ir/summary.js';
 import { Session } from '../runtime/session.js';
 import { syntheticInput } from '../runtime/synthetic.js';
-import { zoo, zooEntry } from '../zoo/index.js';
+import { imagenetLabels, preprocessingOf, zoo, zooEntry } from '../zoo/index.js';
 import { topK } from './top-k.js';
 
 const program = new Command('joule')
@@ -45,7 +45,7 @@ program
   .action(async (model: string, opts: RunOptions) => {
     const session = await Session.load(model, { backend: opts.backend, precision: opts.precision, threads: opts.threads });
     try {
-      const feeds = await readFeeds(session, model, opts);
+      const feeds = await readFeeds(session, opts);
       const started = performance.now();
       const outputs = await session.run(feeds);
       const ms = performance.now() - started;
@@ -59,7 +59,7 @@ program
           console.log(`wrote ${file}`);
         }
       }
-      if (opts.top !== undefined) printTop(outputs[session.outputs[0].name], opts.top, labelsFor(model));
+      if (opts.top !== undefined) printTop(outputs[session.outputs[0].name], opts.top, labelsOf(session));
     } finally {
       await session.dispose();
     }
@@ -106,7 +106,7 @@ interface RunOptions {
   precision: 'fp32' | 'fp16';
 }
 
-async function readFeeds(session: Session, model: string, opts: RunOptions): Promise<Record<string, Tensor>> {
+async function readFeeds(session: Session, opts: RunOptions): Promise<Record<string, Tensor>> {
   const feeds: Record<string, Tensor> = {};
   for (const spec of opts.input) {
     const eq = spec.indexOf('=');
@@ -123,7 +123,7 @@ async function readFeeds(session: Session, model: string, opts: RunOptions): Pro
       throw e;
     }
   }
-  const preprocessing = model.startsWith('zoo:') ? zooEntry(model.slice(4)).preprocessing : undefined;
+  const preprocessing = preprocessingOf(session.info);
   for (const info of session.inputs) {
     if (feeds[info.name] !== undefined) continue;
     if (!opts.synthetic) {
@@ -134,8 +134,9 @@ async function readFeeds(session: Session, model: string, opts: RunOptions): Pro
   return feeds;
 }
 
-function labelsFor(model: string): readonly string[] | undefined {
-  return model.startsWith('zoo:') ? zooEntry(model.slice(4)).labels : undefined;
+/** Class names, for models that say (in their metadata, as zoo exports do) which label set they use. */
+function labelsOf(session: Session): readonly string[] | undefined {
+  return session.info.metadata['joule.labels'] === 'imagenet-1k' ? imagenetLabels : undefined;
 }
 
 function printTop(output: Tensor, k: number, labels: readonly string[] | undefined): void {

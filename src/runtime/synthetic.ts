@@ -1,19 +1,7 @@
 import { JouleError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import type { ValueInfo } from '../ir/graph.js';
-
-/** How an image is turned into a network input. */
-export interface Preprocessing {
-  readonly inputName: string;
-  /** Square input size in pixels. */
-  readonly size: number;
-  readonly channelOrder: 'BGR' | 'RGB';
-  /** Per-channel mean, in channelOrder, subtracted from 0..255 pixel values. */
-  readonly mean: readonly [number, number, number];
-  /** Multiplies the mean-subtracted value. */
-  readonly scale: number;
-  readonly layout: 'NCHW';
-}
+import type { Preprocessing } from '../zoo/index.js';
 
 /**
  * A deterministic input for a model without real data: for an image input with known preprocessing, a
