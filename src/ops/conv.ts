@@ -2,7 +2,7 @@ import { type Dim, formatShape, shapeSize } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import type { Node, ValueType } from '../ir/graph.js';
 import { Attrs, type OpDef, checkDType, describeType, floatTypes, nodeError, requireInputs } from './op.js';
-import { type WindowAttrs, gatherTable, readWindowAttrs, windowOutputDims } from './sliding-window.js';
+import { type WindowAttrs, readWindowAttrs, tapTable, windowOutputDims } from './sliding-window.js';
 
 /**
  * Conv: Y[n, m] = B[m] + sum over the channels c of m's group and the kernel taps k of X[n, c] * W[m, c]
@@ -44,33 +44,51 @@ export const conv: OpDef = {
     const wt = w!;
     const out = ctx.outputs[0];
     const group = new Attrs(ctx.node).int('group', 1);
-    const table = gatherTable(convWindow(ctx.node, wt.shape), xt.shape.slice(2), out.shape.slice(2));
     const [batch, channels] = xt.shape;
     const [outChannels, groupChannels] = wt.shape;
     const groupOutChannels = outChannels / group;
-    const kernelSize = wt.size / (outChannels * groupChannels);
-    const { begin, input, kernel, length, step, inputPlane, outputPlane } = table;
+    const { offsets, kernelSize, inputPlane, outputPlane } = tapTable(convWindow(ctx.node, wt.shape), xt.shape.slice(2), out.shape.slice(2));
     const xv = xt.toFloat64();
     const wv = wt.toFloat64();
+    const wStep = groupChannels * kernelSize; // from W[m, c, k] to W[m + 1, c, k]
     const bias = b?.toFloat64();
     const y = new Float64Array(batch * outChannels * outputPlane);
+    if (bias !== undefined) for (let p = 0; p < batch * outChannels; p++) y.fill(bias[p % outChannels], p * outputPlane, (p + 1) * outputPlane);
+    // One input plane at a time: its column holds at [k * outputPlane + o] the element that kernel tap
+    // k reads for output o (zero in the padding), and every output channel m of the plane's group adds
+    // W[m, c, k] times row k of the column to its output plane. Each output element thus sums its taps
+    // in (c, k) order, in float64.
+    const column = new Float64Array(kernelSize * outputPlane);
     for (let n = 0; n < batch; n++) {
-      for (let m = 0; m < outChannels; m++) {
-        const firstChannel = Math.floor(m / groupOutChannels) * groupChannels;
-        const yBase = (n * outChannels + m) * outputPlane;
-        for (let o = 0; o < outputPlane; o++) {
-          const runsEnd = begin[o + 1];
-          let acc = bias === undefined ? 0 : bias[m];
-          for (let c = 0; c < groupChannels; c++) {
-            const xBase = (n * channels + firstChannel + c) * inputPlane;
-            const wBase = (m * groupChannels + c) * kernelSize;
-            for (let r = begin[o]; r < runsEnd; r++) {
-              const wi = wBase + kernel[r];
-              const wEnd = wi + length[r];
-              for (let xi = xBase + input[r], wk = wi; wk < wEnd; xi += step, wk++) acc += xv[xi] * wv[wk];
+      for (let xc = 0; xc < channels; xc++) {
+        const xBase = (n * channels + xc) * inputPlane;
+        for (let i = 0; i < column.length; i++) column[i] = offsets[i] < 0 ? 0 : xv[xBase + offsets[i]];
+        const g = Math.floor(xc / groupChannels); // xc is channel c of group g, as W numbers it
+        const c = xc - g * groupChannels;
+        const groupEnd = (g + 1) * groupOutChannels;
+        let m = g * groupOutChannels;
+        // Four output channels at a time, so that each column element is loaded once for all four.
+        for (; m + 4 <= groupEnd; m += 4) {
+          const y0 = (n * outChannels + m) * outputPlane;
+          const [y1, y2, y3] = [y0 + outputPlane, y0 + 2 * outputPlane, y0 + 3 * outputPlane];
+          for (let k = 0, wk = (m * groupChannels + c) * kernelSize; k < kernelSize; k++, wk++) {
+            const [w0, w1, w2, w3] = [wv[wk], wv[wk + wStep], wv[wk + 2 * wStep], wv[wk + 3 * wStep]];
+            for (let o = 0, i = k * outputPlane; o < outputPlane; o++, i++) {
+              const v = column[i];
+              y[y0 + o] += w0 * v;
+              y[y1 + o] += w1 * v;
+              y[y2 + o] += w2 * v;
+              y[y3 + o] += w3 * v;
             }
           }
-          y[yBase + o] = acc;
+        }
+        // The rest one at a time (depthwise convolution has a single output channel per group).
+        for (; m < groupEnd; m++) {
+          const y0 = (n * outChannels + m) * outputPlane;
+          for (let k = 0, wk = (m * groupChannels + c) * kernelSize; k < kernelSize; k++, wk++) {
+            const w0 = wv[wk];
+            for (let o = 0, i = k * outputPlane; o < outputPlane; o++, i++) y[y0 + o] += w0 * column[i];
+          }
         }
       }
     }

@@ -3,8 +3,10 @@ import type { Node } from '../ir/graph.js';
 import { Attrs, nodeError } from './op.js';
 
 // Sliding-window geometry shared by Conv and the pooling ops: attributes with ONNX defaults, output
-// sizes (symbolic where the input is), and a gather table that lists, for every output position, the
-// input elements its window reads. The table makes every kernel generic over the spatial rank.
+// sizes (symbolic where the input is), and two index tables that make every kernel generic over the
+// spatial rank: a gather table that lists, for every output position, the input elements its window
+// reads (the pools), and a tap table that lists, for every kernel tap, the input element it reads at
+// every output position (Conv).
 
 export type AutoPadMode = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
 
@@ -165,6 +167,46 @@ export function gatherTable(w: WindowAttrs, input: readonly number[], output: re
     inputPlane,
     outputPlane,
   };
+}
+
+/**
+ * For every kernel tap k and output position o (each row-major), the input plane offset that tap reads
+ * at that output, or -1 where it falls in the padding: offsets[k * outputPlane + o].
+ */
+export interface TapTable {
+  readonly offsets: Int32Array;
+  readonly kernelSize: number;
+  readonly inputPlane: number;
+  readonly outputPlane: number;
+}
+
+/** Builds the tap table of a window over concrete spatial input and output sizes. */
+export function tapTable(w: WindowAttrs, input: readonly number[], output: readonly number[]): TapTable {
+  const rank = input.length;
+  const padBegin = input.map((size, i) => axisPads(w, i, size)[0]);
+  const inputPlane = input.reduce((a, b) => a * b, 1);
+  const outputPlane = output.reduce((a, b) => a * b, 1);
+  const kernelSize = w.kernel.reduce((a, b) => a * b, 1);
+  const offsets = new Int32Array(kernelSize * outputPlane);
+  const kCoord = new Array<number>(rank).fill(0);
+  const outCoord = new Array<number>(rank).fill(0);
+  for (let k = 0, j = 0; k < kernelSize; k++) {
+    for (let o = 0; o < outputPlane; o++, j++) {
+      let offset = 0;
+      for (let i = 0; i < rank; i++) {
+        const p = outCoord[i] * w.strides[i] - padBegin[i] + kCoord[i] * w.dilations[i];
+        if (p < 0 || p >= input[i]) {
+          offset = -1;
+          break;
+        }
+        offset = offset * input[i] + p;
+      }
+      offsets[j] = offset;
+      increment(outCoord, output);
+    }
+    increment(kCoord, w.kernel);
+  }
+  return { offsets, kernelSize, inputPlane, outputPlane };
 }
 
 /** Advances a row-major multi-index within `sizes` (wrapping to all zeros after the last one). */

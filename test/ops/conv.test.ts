@@ -100,6 +100,63 @@ describe('Conv', () => {
     }
   });
 
+  it('agrees with a textbook convolution over a randomized sweep of edge shapes in 1, 2 and 3 spatial dims', () => {
+    let seed = 11;
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+    interface Axis { size: number; kernel: number; stride: number; dilation: number; pads: [number, number] }
+    // An axis of size 1 that a window of size 1 without padding keeps: it embeds a 2-D case in 1-D or 3-D.
+    const unitAxis = (): Axis => ({ size: 1, kernel: 1, stride: pick([1, 2, 3]), dilation: pick([1, 2]), pads: [0, 0] });
+    const randomAxis = (): Axis => {
+      const kernel = pick([1, 2, 3, 5]);
+      const dilation = pick([1, 2]);
+      const pads: [number, number] = [pick([0, 0, 1, 2, 3]), pick([0, 0, 1, 2, 3])];
+      const span = dilation * (kernel - 1) + 1;
+      const size = Math.max(pick([1, 2, 3, 5, 7, 11, 13]), span - pads[0] - pads[1]);
+      return { size, kernel, stride: pick([1, 2, 3]), dilation, pads };
+    };
+    for (let t = 0; t < 300; t++) {
+      const rank = pick([1, 2, 2, 3]);
+      const real = rank === 1 ? [randomAxis()] : [randomAxis(), randomAxis()];
+      const plane = rank === 1 ? [unitAxis(), real[0]] : real; // what the textbook convolution sees
+      const at = pick([0, 1, 2]);
+      const axes = rank === 3 ? [...real.slice(0, at), unitAxis(), ...real.slice(at)] : real; // what the op sees
+      const depthwise = rand() < 0.2;
+      const group = depthwise ? pick([1, 3, 8]) : pick([1, 1, 2, 3]);
+      const groupChannels = depthwise ? 1 : pick([1, 2, 3, 5]);
+      const groupOutChannels = depthwise ? pick([1, 2]) : pick([1, 2, 3, 4, 5, 7, 9]);
+      const [batch, channels, outChannels] = [pick([1, 2]), group * groupChannels, group * groupOutChannels];
+      const values = (n: number) => Array.from({ length: n }, () => rand() * 2 - 1);
+      const xShape = [batch, channels, ...axes.map((a) => a.size)];
+      const wShape = [outChannels, groupChannels, ...axes.map((a) => a.kernel)];
+      const x = f32(values(xShape.reduce((a, b) => a * b)), xShape);
+      const w = f32(values(wShape.reduce((a, b) => a * b)), wShape);
+      const bias = rand() < 0.5 ? f32(values(outChannels), [outChannels]) : undefined;
+      const attrs = {
+        group: int(group),
+        strides: ints(axes.map((a) => a.stride)),
+        dilations: ints(axes.map((a) => a.dilation)),
+        pads: ints([...axes.map((a) => a.pads[0]), ...axes.map((a) => a.pads[1])]),
+      };
+      const [y] = runOp('Conv', [x, w, bias], attrs);
+      const as2d = (v: Tensor, lead: number[], inner: (a: Axis) => number) => f32(v.toNumbers(), [...lead, ...plane.map(inner)]);
+      const want = naiveConv2d(as2d(x, [batch, channels], (a) => a.size), as2d(w, [outChannels, groupChannels], (a) => a.kernel), {
+        group,
+        strides: plane.map((a) => a.stride),
+        dilations: plane.map((a) => a.dilation),
+        pads: [...plane.map((a) => a.pads[0]), ...plane.map((a) => a.pads[1])],
+      });
+      const what = `case ${t}: X ${JSON.stringify(xShape)}, W ${JSON.stringify(wShape)}, ${JSON.stringify(axes)}, group ${group}, bias ${bias !== undefined}`;
+      expect(y.size, what).toBe(want.length);
+      const outPlane = want.length / (batch * outChannels);
+      const b = bias?.toNumbers();
+      y.toNumbers().forEach((v, i) => {
+        const expected = want[i] + (b === undefined ? 0 : b[Math.floor(i / outPlane) % outChannels]);
+        expect(Math.abs(v - expected), `${what}, output ${i}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(expected)));
+      });
+    }
+  });
+
   it('computes float16 in float64 and rounds once', () => {
     const x = Tensor.from('float16', [1, 2, 3], [1, 1, 3]);
     const [y] = runOp('Conv', [x, Tensor.from('float16', [0.5, 0.25], [1, 1, 2])]);
