@@ -1,7 +1,8 @@
 import { type Dim, dimProduct, formatShape, shapeSize, stridesOf } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import type { Node } from '../ir/graph.js';
-import { Attrs, type OpDef, checkDType, describeType, floatTypes, nodeError, requireInputs } from './op.js';
+import { Attrs, type OpDef, nodeError, requireInputs } from './op.js';
+import { checkConvOperands } from './conv.js';
 import { type WindowAttrs, readWindowAttrs } from './sliding-window.js';
 
 /** The geometry of one ConvTranspose node over concrete spatial input sizes. */
@@ -61,12 +62,7 @@ export const convTranspose: OpDef = {
     const { node } = ctx;
     const [x, w] = requireInputs(ctx, 2);
     const b = ctx.inputs[2];
-    checkDType(node, 'input X', x.dtype, floatTypes);
-    for (const [what, t] of [['weights W', w], ['bias B', b]] as const) {
-      if (t !== undefined && t.dtype !== x.dtype) throw nodeError(node, `${what} is ${describeType(t)} but X is ${describeType(x)}`, 'UNSUPPORTED_DTYPE');
-    }
-    const group = new Attrs(node).int('group', 1);
-    if (!Number.isInteger(group) || group < 1) throw nodeError(node, `attribute 'group' is ${group}; it must be a positive integer`, 'MODEL_INVALID');
+    const group = checkConvOperands(node, x, w, b);
     if (x.shape === undefined || w.shape === undefined) return [{ dtype: x.dtype, shape: undefined }];
     const shapes = `X ${formatShape(x.shape)}, W ${formatShape(w.shape)}`;
     if (x.shape.length < 3 || w.shape.length !== x.shape.length) {

@@ -15,12 +15,7 @@ export const conv: OpDef = {
     const { node } = ctx;
     const [x, w] = requireInputs(ctx, 2);
     const b = ctx.inputs[2];
-    checkDType(node, 'input X', x.dtype, floatTypes);
-    for (const [what, t] of [['weights W', w], ['bias B', b]] as const) {
-      if (t !== undefined && t.dtype !== x.dtype) throw nodeError(node, `${what} is ${describeType(t)} but X is ${describeType(x)}`, 'UNSUPPORTED_DTYPE');
-    }
-    const group = new Attrs(node).int('group', 1);
-    if (!Number.isInteger(group) || group < 1) throw nodeError(node, `attribute 'group' is ${group}; it must be a positive integer`, 'MODEL_INVALID');
+    const group = checkConvOperands(node, x, w, b);
     if (x.shape === undefined || w.shape === undefined) return [{ dtype: x.dtype, shape: undefined }];
     const shapes = `X ${formatShape(x.shape)}, W ${formatShape(w.shape)}`;
     if (x.shape.length < 3 || w.shape.length !== x.shape.length) {
@@ -120,4 +115,15 @@ function checkBias(node: Node, b: ValueType | undefined, outChannels: Dim): void
   if (b?.shape === undefined) return;
   const ok = b.shape.length === 1 && (typeof b.shape[0] !== 'number' || typeof outChannels !== 'number' || b.shape[0] === outChannels);
   if (!ok) throw nodeError(node, `bias B ${formatShape(b.shape)} must be a vector of the ${outChannels} output channels`);
+}
+
+/** Checks Conv and ConvTranspose operand dtypes and returns the validated `group` attribute. */
+export function checkConvOperands(node: Node, x: ValueType, w: ValueType, b: ValueType | undefined): number {
+  checkDType(node, 'input X', x.dtype, floatTypes);
+  for (const [what, t] of [['weights W', w], ['bias B', b]] as const) {
+    if (t !== undefined && t.dtype !== x.dtype) throw nodeError(node, `${what} is ${describeType(t)} but X is ${describeType(x)}`, 'UNSUPPORTED_DTYPE');
+  }
+  const group = new Attrs(node).int('group', 1);
+  if (!Number.isInteger(group) || group < 1) throw nodeError(node, `attribute 'group' is ${group}; it must be a positive integer`, 'MODEL_INVALID');
+  return group;
 }
