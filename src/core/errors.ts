@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'BAD_ARGUMENT' // a caller passed something that makes no sense (options, tensor data)
   | 'NPY' // a broken .npy file
   | 'IO'
+  | 'OUT_OF_MEMORY' // a tensor too large to allocate
   | 'INTERNAL';
 
 export class JouleError extends Error {

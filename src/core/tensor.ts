@@ -36,7 +36,16 @@ export class Tensor<D extends DType = DType> {
   }
 
   static zeros<D extends DType>(dtype: D, shape: readonly number[]): Tensor<D> {
-    return new Tensor(dtype, dtypes[dtype].alloc(shapeSize(shape)), shape);
+    const size = shapeSize(shape);
+    let data: TypedArrayFor<D>;
+    try {
+      data = dtypes[dtype].alloc(size);
+    } catch (e) {
+      // A model can ask for more than memory holds (a huge ConstantOfShape, say): say which tensor.
+      if (!(e instanceof RangeError)) throw e;
+      fail('OUT_OF_MEMORY', `cannot allocate a ${dtype} tensor of shape ${formatShape(shape)} (${size} elements): ${e.message}`);
+    }
+    return new Tensor(dtype, data, shape);
   }
 
   /** Builds a tensor from plain numbers (bigints for int64 are not needed: numbers are converted). */

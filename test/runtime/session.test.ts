@@ -106,3 +106,18 @@ describe('Session', () => {
     for (let i = 0; i < 4; i++) expect(Math.abs(a[i] - h[i])).toBeLessThan(1e-3);
   });
 });
+
+describe('Session limits', () => {
+  it('a model that asks for a tensor larger than memory fails with OUT_OF_MEMORY naming it', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', [1]);
+    const big = b.op('ConstantOfShape', [b.initializer('shape', Tensor.from('int64', [1e6, 1e6]))], {}, 'huge');
+    const y = b.op('Add', [big, x]);
+    b.output(y, 'float32', undefined);
+    await expectError(
+      Session.load(bytesOf(b.build())).then((s) => s.run({ x: Tensor.zeros('float32', [1]) })),
+      'OUT_OF_MEMORY',
+      '[1000000, 1000000]',
+    );
+  });
+});

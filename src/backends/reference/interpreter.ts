@@ -35,7 +35,16 @@ export function runNode(node: Node, opset: number, inputs: readonly (Tensor | un
     }
     return { dtype: t.dtype, shape: t.shape as readonly number[] };
   });
-  const results = def.reference({ node, opset, outputs, runSubgraph: (g) => runGraph(g, scope) }, inputs);
+  let results: Tensor[];
+  try {
+    results = def.reference({ node, opset, outputs, runSubgraph: (g) => runGraph(g, scope) }, inputs);
+  } catch (e) {
+    if (e instanceof RangeError && /allocation failed|Invalid (typed )?array length/.test(e.message)) {
+      const shapes = outputs.map((o) => `${o.dtype}${formatShape(o.shape)}`).join(', ');
+      throw new JouleError('OUT_OF_MEMORY', `${node.op} node '${node.name}': cannot allocate its outputs ${shapes}: ${e.message}`);
+    }
+    throw e;
+  }
   results.forEach((r, i) => {
     const want = outputs[i];
     if (want !== undefined && (r.dtype !== want.dtype || formatShape(r.shape) !== formatShape(want.shape))) {
