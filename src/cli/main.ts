@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { JouleError } from '../core/errors.js';
@@ -12,7 +13,11 @@ import { syntheticInput } from '../runtime/synthetic.js';
 import { imagenetLabels, preprocessingOf, zoo, zooEntry } from '../zoo/index.js';
 import { topK } from './top-k.js';
 
+// dist/cli/main.js and src/cli/main.ts both sit two levels below package.json.
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
 const program = new Command('joule')
+  .version(version)
   .description('Deep-learning inference for TypeScript: run and inspect ONNX models and the built-in BVLC zoo')
   .option('--verbose', 'print stack traces with errors')
   .showHelpAfterError();
