@@ -1,5 +1,5 @@
 export { Session, type SessionOptions } from './runtime/session.js';
-export type { ModelSource } from './runtime/load.js';
+export type { LoadOptions, ModelSource } from './runtime/load.js';
 export { Tensor } from './core/tensor.js';
 export type { DType } from './core/dtype.js';
 export type { Dim, Shape } from './core/shape.js';
@@ -11,6 +11,7 @@ export { verify } from './ir/verify.js';
 export { inferGraph } from './ir/infer.js';
 export { decodeOnnx, loadOnnxFile } from './formats/onnx/decode.js';
 export { encodeOnnx } from './formats/onnx/encode.js';
+export { decodeCaffe, decodeCaffeMean, type CaffeDecodeOptions } from './formats/caffe/index.js';
 export { readNpy, writeNpy } from './formats/npy.js';
 export { zoo, zooEntry, type ZooEntry } from './zoo/index.js';
 export type { BackendName } from './backends/index.js';

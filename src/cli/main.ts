@@ -8,6 +8,8 @@ import type { Tensor } from '../core/tensor.js';
 import { readNpy, writeNpy } from '../formats/npy.js';
 import { encodeOnnx } from '../formats/onnx/encode.js';
 import { formatSummary, summarize } from '../ir/summary.js';
+import { verify } from '../ir/verify.js';
+import { isCaffeSource, loadModel } from '../runtime/load.js';
 import { Session } from '../runtime/session.js';
 import { syntheticInput } from '../runtime/synthetic.js';
 import { imagenetLabels, preprocessingOf, zoo, zooEntry } from '../zoo/index.js';
@@ -18,7 +20,7 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 
 const program = new Command('joule')
   .version(version)
-  .description('Deep-learning inference for TypeScript: run and inspect ONNX models and the built-in BVLC zoo')
+  .description('Deep-learning inference for TypeScript: run and inspect ONNX and Caffe models and the built-in BVLC zoo')
   .option('--verbose', 'print stack traces with errors')
   .showHelpAfterError();
 
@@ -35,10 +37,16 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+const modelArgument = 'an .onnx file, a Caffe .prototxt (with --weights) or zoo:<name>';
+const weightsOption = (): Option => new Option('-w, --weights <file.caffemodel>', "a Caffe model's trained weights");
+const meanOption = (): Option => new Option('--mean <file.binaryproto>', 'a Caffe mean file: its per-channel mean becomes the preprocessing');
+
 program
   .command('run')
   .description('run a model on .npy inputs (or a synthetic image) and write every output as <dir>/<name>.npy')
-  .argument('<model>', 'an .onnx file or zoo:<name>')
+  .argument('<model>', modelArgument)
+  .addOption(weightsOption())
+  .addOption(meanOption())
   .option('-i, --input <name=file.npy>', 'an input tensor (repeatable)', collect, [])
   .option('-o, --out <dir>', 'directory for the outputs (one .npy per graph output)')
   .option('--synthetic', 'feed deterministic synthetic inputs instead of files')
@@ -48,7 +56,13 @@ program
   .addOption(backendOption)
   .addOption(precisionOption)
   .action(async (model: string, opts: RunOptions) => {
-    const session = await Session.load(model, { backend: opts.backend, precision: opts.precision, threads: opts.threads });
+    const session = await Session.load(model, {
+      backend: opts.backend,
+      precision: opts.precision,
+      threads: opts.threads,
+      weights: opts.weights,
+      mean: opts.mean,
+    });
     try {
       const feeds = await readFeeds(session, opts);
       const started = performance.now();
@@ -73,12 +87,30 @@ program
 program
   .command('info')
   .description('inputs, outputs, op counts, parameters, per-layer output shapes and multiply-adds')
-  .argument('<model>', 'an .onnx file or zoo:<name>')
-  .action(async (model: string) => {
-    const session = await Session.load(model);
-    console.log(`${model} (after constant folding and dropout/identity removal)`);
+  .argument('<model>', modelArgument)
+  .addOption(weightsOption())
+  .action(async (model: string, opts: { weights?: string }) => {
+    // Shapes need no trained weights: a Caffe definition alone is read with zeros in their place.
+    const zeros = isCaffeSource(model) && opts.weights === undefined;
+    const session = await Session.load(model, { weights: opts.weights, missingWeights: zeros ? 'zeros' : undefined });
+    console.log(`${model} (after constant folding and dropout/identity removal${zeros ? '; no weights given' : ''})`);
     console.log(formatSummary(summarize(session.graph)));
     await session.dispose();
+  });
+
+program
+  .command('convert')
+  .description('write a model (a Caffe net with its weights, a zoo network, an ONNX file) as an ONNX file')
+  .argument('<model>', modelArgument)
+  .requiredOption('-o, --output <file.onnx>', 'where to write the model')
+  .addOption(weightsOption())
+  .addOption(meanOption())
+  .action(async (model: string, opts: { output: string; weights?: string; mean?: string }) => {
+    const loaded = await loadModel(model, { weights: opts.weights, mean: opts.mean });
+    verify(loaded.graph);
+    const bytes = encodeOnnx(loaded);
+    await writeFile(opts.output, bytes);
+    console.log(`wrote ${opts.output} (${(bytes.byteLength / 1e6).toFixed(1)} MB, ${loaded.graph.nodes.length} nodes)`);
   });
 
 const zooCommand = program.command('zoo').description('the built-in networks');
@@ -101,6 +133,8 @@ zooCommand
   });
 
 interface RunOptions {
+  weights?: string;
+  mean?: string;
   input: string[];
   out?: string;
   synthetic?: boolean;

@@ -8,10 +8,10 @@ import { withInferredTypes } from '../ir/infer.js';
 import { verify } from '../ir/verify.js';
 import { runPasses, weightsToFp16 } from '../passes/index.js';
 import { checkFeeds } from './feeds.js';
-import { type ModelSource, loadModel } from './load.js';
+import { type LoadOptions, type ModelSource, loadModel } from './load.js';
 
-/** How a session runs its model. */
-export interface SessionOptions {
+/** How a session loads (see LoadOptions: Caffe weights, a mean file) and runs its model. */
+export interface SessionOptions extends LoadOptions {
   /** Which backend runs the model (default 'reference'). */
   readonly backend?: BackendName;
   /** 'fp16' stores weights as float16; arithmetic stays float32 or wider (default 'fp32'). */
@@ -33,13 +33,16 @@ export class Session {
     readonly info: Pick<Model, 'producer' | 'metadata'>,
     /** The model after joule's passes, with symbolic input shapes. */
     readonly graph: Graph,
-    readonly options: Required<SessionOptions>,
+    readonly options: ResolvedSessionOptions,
   ) {}
 
-  /** Loads a model from a file path, 'zoo:<name>' or ONNX bytes, checks it and prepares it for the backend. */
+  /**
+   * Loads a model (an .onnx or Caffe .prototxt path, 'zoo:<name>', ONNX bytes or `{ prototxt }`), checks it
+   * and prepares it for the backend. A Caffe model takes its trained weights from `options.weights`.
+   */
   static async load(source: ModelSource, options: SessionOptions = {}): Promise<Session> {
     const resolved = resolveOptions(options);
-    const model = await loadModel(source);
+    const model = await loadModel(source, options);
     verify(model.graph);
     rejectUnsupported(model.graph, resolved.backend);
     let graph = runPasses(withInferredTypes(model.graph));
@@ -97,7 +100,10 @@ export class Session {
   }
 }
 
-function resolveOptions(options: SessionOptions): Required<SessionOptions> {
+/** The options that stay with a session once loaded. */
+export type ResolvedSessionOptions = Required<Pick<SessionOptions, 'backend' | 'precision' | 'threads'>>;
+
+function resolveOptions(options: SessionOptions): ResolvedSessionOptions {
   const backend = options.backend ?? 'reference';
   if (!isBackendName(backend)) {
     throw new JouleError('BAD_ARGUMENT', `unknown backend '${String(backend)}'; available: ${Object.keys(backends).join(', ')}`);
