@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { type BackendName, backends } from '../backends/index.js';
 import { JouleError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { readNpy, writeNpy } from '../formats/npy.js';
@@ -24,7 +25,7 @@ const program = new Command('joule')
   .option('--verbose', 'print stack traces with errors')
   .showHelpAfterError();
 
-const backendOption = new Option('-b, --backend <name>', 'backend that runs the model').choices(['reference']).default('reference');
+const backendOption = new Option('-b, --backend <name>', 'backend that runs the model').choices(Object.keys(backends)).default('reference');
 const precisionOption = new Option('-p, --precision <p>', 'fp32, or fp16 weights').choices(['fp32', 'fp16']).default('fp32');
 
 function positiveInt(value: string): number {
@@ -141,7 +142,7 @@ interface RunOptions {
   batch: number;
   top?: number;
   threads?: number;
-  backend: 'reference';
+  backend: BackendName;
   precision: 'fp32' | 'fp16';
 }
 

@@ -1,0 +1,94 @@
+/**
+ * The cpu backend beside onnxruntime-node and onnxruntime-web (WebAssembly SIMD), in one run: CaffeNet and
+ * GoogLeNet at batch 1 and 48, runtimes alternated (A B C A B C), median of the timed runs after warm-up.
+ * GFLOP/s counts 2 FLOP per multiply-add; the share of peak is against this machine class's measured wasm
+ * SIMD peak with relaxed_madd on `--threads` threads (BENCHMARKING.md: about 45 GFLOP/s per core).
+ *
+ *   npm run bench:cpu [-- --runs 5 --models caffenet,googlenet --batches 1,48 --threads 2 --no-web]
+ */
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { hasRelaxedSimd } from '../src/backends/cpu/kernels.js';
+import { encodeOnnx } from '../src/formats/onnx/encode.js';
+import { summarize } from '../src/ir/summary.js';
+import { Session } from '../src/runtime/session.js';
+import { syntheticInput } from '../src/runtime/synthetic.js';
+import { zooEntry } from '../src/zoo/index.js';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    models: { type: 'string', default: 'caffenet,googlenet' },
+    batches: { type: 'string', default: '1,48' },
+    threads: { type: 'string', default: String(availableParallelism()) },
+    'no-web': { type: 'boolean', default: false },
+  },
+});
+const runs = Number(values.runs);
+const threads = Number(values.threads);
+const wasmPeakPerCore = hasRelaxedSimd() ? 45 : 37.5;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+type Runner = (input: Float32Array, shape: number[]) => Promise<unknown>;
+
+async function webPeer(bytes: Uint8Array): Promise<{ run: Runner; release: () => Promise<void> } | undefined> {
+  if (values['no-web']) return undefined;
+  try {
+    const web = await import('onnxruntime-web');
+    web.env.wasm.numThreads = threads;
+    const s = await web.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
+    return {
+      run: (input, shape) => s.run({ [s.inputNames[0]]: new web.Tensor('float32', input, shape) }),
+      release: () => s.release(),
+    };
+  } catch (e) {
+    process.stderr.write(`onnxruntime-web unavailable: ${(e as Error).message}\n`);
+    return undefined;
+  }
+}
+
+console.log(`| model | batch | runtime | median ms | min-max ms | images/s | GFLOP/s | share of wasm peak |`);
+console.log(`|---|---|---|---|---|---|---|---|`);
+for (const name of values.models.split(',')) {
+  const entry = zooEntry(name);
+  const bytes = encodeOnnx(entry.build());
+  const session = await Session.load(bytes, { backend: 'cpu', threads });
+  const node = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all',
+    extra: { session: { 'intra_op.allow_spinning': '0' } },
+  });
+  const web = await webPeer(bytes);
+  const feedName = session.inputs[0].name;
+  for (const batch of values.batches.split(',').map(Number)) {
+    const input = syntheticInput(session.inputs[0], batch, entry.preprocessing);
+    const data = input.data as Float32Array;
+    const shape = [...input.shape];
+    const gflop = (2 * summarize(session.graph).macs * batch) / 1e9;
+    const contenders: [string, Runner][] = [
+      [`joule cpu (${hasRelaxedSimd() ? 'relaxed SIMD' : 'SIMD128'}), ${threads} threads`, () => session.run({ [feedName]: input })],
+      [`onnxruntime-node, ${threads} threads`, (x, s) => node.run({ [feedName]: new ort.Tensor('float32', x, s) })],
+    ];
+    if (web !== undefined) contenders.push([`onnxruntime-web wasm, ${threads} threads`, web.run]);
+    const times = contenders.map(() => [] as number[]);
+    for (let w = 0; w < 2; w++) for (const [, run] of contenders) await run(data, shape); // warm-up
+    for (let r = 0; r < runs; r++) {
+      for (const [i, [, run]] of contenders.entries()) {
+        const t0 = performance.now();
+        await run(data, shape);
+        times[i].push(performance.now() - t0);
+      }
+    }
+    for (const [i, [label]] of contenders.entries()) {
+      const m = median(times[i]);
+      const range = `${Math.min(...times[i]).toFixed(1)}-${Math.max(...times[i]).toFixed(1)}`;
+      const rate = gflop / (m / 1000);
+      const share = i === 0 ? `${((100 * rate) / (wasmPeakPerCore * threads)).toFixed(0)}%` : '';
+      console.log(`| ${name} | ${batch} | ${label} | ${m.toFixed(1)} | ${range} | ${((batch * 1000) / m).toFixed(2)} | ${rate.toFixed(1)} | ${share} |`);
+    }
+  }
+  await session.dispose();
+  await node.release();
+  await web?.release();
+}
+console.log(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; ${availableParallelism()} cores; Node ${process.version}`);

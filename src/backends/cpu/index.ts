@@ -1,0 +1,17 @@
+import type { Backend } from '../backend.js';
+import { referenceBackend } from '../reference/index.js';
+import { prepareCpu } from './prepared.js';
+
+/**
+ * WebAssembly SIMD kernels across worker threads: Conv, Gemm and MatMul with constant weights run as
+ * packed GEMM (GEMV for fully connected layers at batch 1); every other op runs its reference kernel.
+ */
+export const cpuBackend: Backend = {
+  name: 'cpu',
+  unsupported(node, opset) {
+    return referenceBackend.unsupported(node, opset);
+  },
+  prepare(graph, options) {
+    return prepareCpu(graph, options);
+  },
+};

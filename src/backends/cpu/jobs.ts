@@ -1,0 +1,113 @@
+// The parameter blocks of the wasm kernels (f32-kernels.as reads them by index) and the packing of
+// weights into the layout the GEMM microkernel wants.
+
+/** Rows of the GEMM microkernel's tile (output channels) and columns (output pixels or batch items). */
+export const tileRows = 6;
+export const tileCols = 8;
+/** Bytes of each thread's scratch before its packed columns: the microkernel's 6x8 edge tile. */
+const tileScratchBytes = 256;
+/** Packed columns of B a thread keeps at once: sized to stay in the L2 cache. */
+const packedBytesTarget = 192 * 1024;
+
+/**
+ * How the GEMM reads its B operand. Direct: rows of B lie at b + k * bsk with contiguous columns, read in
+ * place (1x1 convolutions). Strided: B(k, p) = b + k * bsk + p * bsp, packed per chunk of columns (fully
+ * connected layers, where B is X transposed). Im2col: B is the im2col matrix of an image, packed per chunk.
+ */
+export const BMode = { Direct: 0, Strided: 1, Im2col: 2 } as const;
+export type BMode = (typeof BMode)[keyof typeof BMode];
+
+/** The convolution window that im2col reads: input plane, output width and 2-D window attributes. */
+export interface Im2colWindow {
+  readonly height: number;
+  readonly width: number;
+  readonly outWidth: number;
+  readonly kernel: readonly [number, number];
+  readonly strides: readonly [number, number];
+  readonly padsBegin: readonly [number, number];
+  readonly dilations: readonly [number, number];
+}
+
+/**
+ * One f32_conv_gemm_6x8 job: for each image n and group g, C = relu?(bias + A_g * B_{n,g}) with A_g the
+ * packed weights [mg, k] of group g and B [k, np]. Byte offsets and byte strides throughout.
+ */
+export interface GemmJob {
+  readonly a: number;
+  readonly b: number;
+  readonly bias: number;
+  readonly c: number;
+  readonly scratch: number;
+  readonly images: number;
+  readonly groups: number;
+  readonly mg: number;
+  readonly np: number;
+  readonly k: number;
+  readonly mode: BMode;
+  readonly bsk: number;
+  readonly bsp: number;
+  readonly bImage: number;
+  readonly bGroup: number;
+  readonly csm: number;
+  readonly csp: number;
+  readonly cImage: number;
+  readonly cGroup: number;
+  readonly relu: boolean;
+  readonly window?: Im2colWindow;
+}
+
+/** Column panels per packed chunk for a reduction of length k. */
+export function panelsPerChunk(k: number): number {
+  return Math.max(1, Math.floor(packedBytesTarget / (k * tileCols * 4)));
+}
+
+/** Bytes of scratch each thread needs for a job with reduction length k. */
+export function gemmScratchBytes(k: number): number {
+  return tileScratchBytes + panelsPerChunk(k) * k * tileCols * 4;
+}
+
+/** The i32 parameter block of a GEMM job run on `threads` threads. */
+export function encodeGemmJob(job: GemmJob, threads: number): Int32Array {
+  const nb = panelsPerChunk(job.k);
+  const panels = Math.ceil(job.np / tileCols);
+  const columnItems = job.images * job.groups * Math.ceil(panels / nb);
+  const rowTiles = Math.ceil(job.mg / tileRows);
+  // Too few column chunks to keep every thread busy (small images, fully connected layers): split the
+  // rows as well. Each output element is still computed whole by one thread.
+  const rowBlocks = Math.min(rowTiles, Math.max(1, Math.ceil((4 * threads) / columnItems)));
+  const w = job.window;
+  return Int32Array.from([
+    job.a, job.b, job.bias, job.c, job.scratch, gemmScratchBytes(job.k),
+    job.images, job.groups, job.mg, job.np, job.k, job.mode,
+    job.bsk, job.bsp, job.bImage, job.bGroup, job.csm, job.csp, job.cImage, job.cGroup,
+    job.relu ? 1 : 0, nb,
+    w?.height ?? 0, w?.width ?? 0, w?.outWidth ?? 1, w?.kernel[0] ?? 1, w?.kernel[1] ?? 1,
+    w?.strides[0] ?? 1, w?.strides[1] ?? 1, w?.padsBegin[0] ?? 0, w?.padsBegin[1] ?? 0,
+    w?.dilations[0] ?? 1, w?.dilations[1] ?? 1, rowBlocks,
+  ]);
+}
+
+/** The i32 parameter block of an f32_gemv_4x4 job: y = relu?(bias + W x) for row-major W [m, k]. */
+export function encodeGemvJob(w: number, x: number, bias: number, y: number, m: number, k: number, relu: boolean): Int32Array {
+  return Int32Array.from([w, x, bias, y, m, k, relu ? 1 : 0]);
+}
+
+/**
+ * Packs weights W [groups * mg, k] (row-major, row m of group g at (g * mg + m) * k) into the layout of the
+ * microkernel: per group, panels of 6 rows, each k-major (the 6 values of column k together), rows past
+ * mg zero. `scale` multiplies every weight (Gemm's alpha).
+ */
+export function packWeights(w: ArrayLike<number>, groups: number, mg: number, k: number, scale = 1): Float32Array {
+  const rowTiles = Math.ceil(mg / tileRows);
+  const out = new Float32Array(groups * rowTiles * tileRows * k);
+  for (let g = 0; g < groups; g++) {
+    for (let rt = 0; rt < rowTiles; rt++) {
+      const base = (g * rowTiles + rt) * tileRows * k;
+      for (let i = 0; i < tileRows && rt * tileRows + i < mg; i++) {
+        const row = (g * mg + rt * tileRows + i) * k;
+        for (let kk = 0; kk < k; kk++) out[base + kk * tileRows + i] = scale * w[row + kk];
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,147 @@
+import type { Tensor } from '../../core/tensor.js';
+import type { Graph, Node } from '../../ir/graph.js';
+import { Attrs } from '../../ops/op.js';
+import { axisPads, readWindowAttrs } from '../../ops/sliding-window.js';
+import { BMode, type GemmJob, type Im2colWindow, packWeights } from './jobs.js';
+
+/**
+ * A node the wasm kernels run, before memory is planned: its activation input and output, the weights
+ * in the layout its kernel wants, and a job description that only lacks the buffers' addresses.
+ */
+export interface WasmLayer {
+  readonly input: string;
+  /** The value the layer writes: its own output, or that of a Relu fused as its epilogue. */
+  output: string;
+  readonly weights: Float32Array;
+  readonly bias: Float32Array;
+  /** Bytes of the output. */
+  readonly outputBytes: number;
+  readonly kind: 'gemm' | 'gemv';
+  /** The GEMM job without addresses (a, b, bias, c and scratch are filled in when memory is planned). */
+  readonly job: Omit<GemmJob, 'a' | 'b' | 'bias' | 'c' | 'scratch'>;
+}
+
+type Shape = readonly number[];
+
+/** The concrete shape of a float32 value, if it has one. */
+function f32Shape(graph: Graph, name: string): Shape | undefined {
+  const t = graph.valueTypes.get(name) ?? graph.inputs.find((v) => v.name === name);
+  if (t?.dtype !== 'float32' || t.shape === undefined || !t.shape.every((d) => typeof d === 'number')) return undefined;
+  return t.shape as Shape;
+}
+
+function constant(graph: Graph, name: string | undefined): Tensor | undefined {
+  if (name === undefined || name === '') return undefined;
+  const t = graph.initializers.get(name);
+  return t?.dtype === 'float32' ? t : undefined;
+}
+
+/** Lowers a node to a wasm layer, or returns undefined when the reference kernel should run it. */
+export function lowerNode(graph: Graph, node: Node): WasmLayer | undefined {
+  if (node.domain !== '' && node.domain !== 'ai.onnx') return undefined;
+  switch (node.op) {
+    case 'Conv':
+      return lowerConv(graph, node);
+    case 'Gemm':
+    case 'MatMul':
+      return lowerFullyConnected(graph, node);
+    default:
+      return undefined;
+  }
+}
+
+function lowerConv(graph: Graph, node: Node): WasmLayer | undefined {
+  const x = f32Shape(graph, node.inputs[0]);
+  const y = f32Shape(graph, node.outputs[0]);
+  const w = constant(graph, node.inputs[1]);
+  const b = constant(graph, node.inputs[2]);
+  if (x === undefined || y === undefined || w === undefined || x.length !== 4 || w.rank !== 4) return undefined;
+  if (node.inputs[2] !== undefined && node.inputs[2] !== '' && b === undefined) return undefined;
+  const window = readWindowAttrs(node, w.shape.slice(2));
+  const groups = new Attrs(node).int('group', 1);
+  const [images, channels, height, width] = x;
+  const [, outChannels, outHeight, outWidth] = y;
+  const mg = outChannels / groups;
+  const k = w.shape[1] * w.shape[2] * w.shape[3];
+  const np = outHeight * outWidth;
+  const [padTop] = axisPads(window, 0, height);
+  const [padLeft] = axisPads(window, 1, width);
+  const pointwise = k === w.shape[1] && window.strides.every((s) => s === 1) && [0, 1].every((i) => axisPads(window, i, x[2 + i]).every((p) => p === 0));
+  const im2col: Im2colWindow = {
+    height, width, outWidth,
+    kernel: [window.kernel[0], window.kernel[1]],
+    strides: [window.strides[0], window.strides[1]],
+    padsBegin: [padTop, padLeft],
+    dilations: [window.dilations[0], window.dilations[1]],
+  };
+  const plane = height * width * 4;
+  return {
+    input: node.inputs[0],
+    output: node.outputs[0],
+    weights: packWeights(w.toFloat32(), groups, mg, k),
+    bias: b === undefined ? new Float32Array(outChannels) : b.toFloat32(),
+    outputBytes: images * outChannels * np * 4,
+    kind: 'gemm',
+    job: {
+      images, groups, mg, np, k,
+      // A 1x1 convolution with unit strides and no padding reads its input as B in place: no im2col.
+      mode: pointwise ? BMode.Direct : BMode.Im2col,
+      bsk: plane, bsp: 4, bImage: channels * plane, bGroup: (channels / groups) * plane,
+      csm: np * 4, csp: 4, cImage: outChannels * np * 4, cGroup: mg * np * 4,
+      relu: false,
+      window: pointwise ? undefined : im2col,
+    },
+  };
+}
+
+/** Gemm (A not transposed, constant B, C a constant row of N or absent) and 2-D MatMul with constant B. */
+function lowerFullyConnected(graph: Graph, node: Node): WasmLayer | undefined {
+  const x = f32Shape(graph, node.inputs[0]);
+  const y = f32Shape(graph, node.outputs[0]);
+  const b = constant(graph, node.inputs[1]);
+  if (x === undefined || y === undefined || b === undefined || x.length !== 2 || b.rank !== 2 || y.length !== 2) return undefined;
+  const attrs = new Attrs(node);
+  const isGemm = node.op === 'Gemm';
+  if (isGemm && attrs.int('transA', 0) !== 0) return undefined;
+  const transB = isGemm && attrs.int('transB', 0) !== 0;
+  const alpha = isGemm ? attrs.float('alpha', 1) : 1;
+  const beta = isGemm ? attrs.float('beta', 1) : 1;
+  const [batch, k] = x;
+  const n = y[1];
+  const c = isGemm ? constant(graph, node.inputs[2]) : undefined;
+  if (isGemm && node.inputs[2] !== undefined && node.inputs[2] !== '') {
+    if (c === undefined || !(c.size === 1 || (c.size === n && c.shape[c.rank - 1] === n))) return undefined;
+  }
+  // W [n, k], row-major: B transposed unless transB says it already is.
+  const bv = b.toFloat32();
+  const w = transB ? bv : transpose(bv, k, n);
+  const bias = new Float32Array(n);
+  if (c !== undefined) {
+    const cv = c.toFloat32();
+    for (let j = 0; j < n; j++) bias[j] = beta * cv[c.size === 1 ? 0 : j];
+  }
+  const gemv = batch === 1;
+  return {
+    input: node.inputs[0],
+    output: node.outputs[0],
+    // At batch 1 the layer is a matrix-vector product bound by reading W: rows as they are, scaled.
+    weights: gemv ? (alpha === 1 ? w : w.map((v) => alpha * v)) : packWeights(w, 1, n, k, alpha),
+    bias,
+    outputBytes: batch * n * 4,
+    kind: gemv ? 'gemv' : 'gemm',
+    job: {
+      images: 1, groups: 1, mg: n, np: batch, k,
+      mode: BMode.Strided,
+      bsk: 4, bsp: k * 4, bImage: 0, bGroup: 0,
+      // C(m, p) is Y[p, m]: the output features are the GEMM's rows.
+      csm: 4, csp: n * 4, cImage: 0, cGroup: 0,
+      relu: false,
+    },
+  };
+}
+
+function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
+  return out;
+}

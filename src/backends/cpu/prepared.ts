@@ -1,0 +1,171 @@
+import { shapeSize } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
+import { type Graph, type Node, onnxOpset } from '../../ir/graph.js';
+import { withInferredTypes } from '../../ir/infer.js';
+import type { BackendOptions, PreparedGraph } from '../backend.js';
+import { runNode } from '../reference/interpreter.js';
+import { ArenaPlanner } from './arena.js';
+import { encodeGemmJob, encodeGemvJob, gemmScratchBytes } from './jobs.js';
+import type { KernelBuild, KernelName } from './kernels.js';
+import { type WasmLayer, lowerNode } from './lower.js';
+import { ThreadPool } from './pool.js';
+
+/** One step of a run: a wasm kernel over the pool, or a node on its reference kernel. */
+type Step =
+  | { readonly kind: 'wasm'; readonly kernel: KernelName; readonly params: number; readonly index: number }
+  | { readonly kind: 'reference'; readonly node: Node; readonly index: number };
+
+/** Where a value lives in the shared memory, when a wasm kernel reads or writes it. */
+interface Resident {
+  readonly offset: number;
+  readonly shape: readonly number[];
+}
+
+/**
+ * Prepares a graph with concrete input shapes for the cpu backend: Conv, Gemm and MatMul with constant
+ * weights become wasm layers (a following Relu fused as their epilogue), every other node runs its
+ * reference kernel on the calling thread. Weights are packed and all memory planned here, once.
+ */
+export async function prepareCpu(input: Graph, options: BackendOptions, build?: KernelBuild): Promise<PreparedGraph> {
+  const graph = withInferredTypes(input);
+  const opset = onnxOpset(graph);
+  const nodes = graph.nodes;
+  const consumers = new Map<string, number[]>();
+  nodes.forEach((node, i) => node.inputs.forEach((name) => name !== '' && consumers.set(name, [...(consumers.get(name) ?? []), i])));
+  const graphOutputs = new Set(graph.outputs.map((o) => o.name));
+
+  // Lower what the kernels run; fuse a Relu that is the only reader of a layer's output.
+  const layers = new Map<number, WasmLayer>();
+  const fused = new Set<number>();
+  nodes.forEach((node, i) => {
+    const layer = lowerNode(graph, node);
+    if (layer === undefined) return;
+    const readers = consumers.get(layer.output) ?? [];
+    const next = readers.length === 1 ? nodes[readers[0]] : undefined;
+    if (next?.op === 'Relu' && !graphOutputs.has(layer.output)) {
+      fused.add(readers[0]);
+      layer.output = next.outputs[0];
+      (layer.job as { relu: boolean }).relu = true;
+    }
+    layers.set(i, layer);
+  });
+
+  // A value is resident in the shared memory when a wasm layer reads or writes it; it lives from the
+  // step that defines it to its last reader (graph outputs to the end).
+  const lastUse = new Map<string, number>();
+  nodes.forEach((node, i) => node.inputs.forEach((name) => lastUse.set(name, i)));
+  for (const name of graphOutputs) lastUse.set(name, nodes.length);
+  const residentNames = new Set<string>();
+  for (const layer of layers.values()) residentNames.add(layer.input).add(layer.output);
+  const valueBytes = (name: string): number => shapeSize(shapeOf(graph, name)) * 4;
+
+  const arena = new ArenaPlanner();
+  const permanentWrites: [number, Float32Array | Int32Array][] = [];
+  const keep = (data: Float32Array | Int32Array): number => {
+    const at = arena.permanent(data.byteLength);
+    permanentWrites.push([at, data]);
+    return at;
+  };
+  const resident = new Map<string, Resident>();
+  const place = (name: string): void => {
+    if (!resident.has(name)) resident.set(name, { offset: arena.acquire(valueBytes(name)), shape: shapeOf(graph, name) });
+  };
+  const defined = [...graph.inputs.map((v) => v.name), ...graph.initializers.keys()];
+  const releaseDead = (before: number): void => {
+    for (const [name, r] of resident) {
+      if ((lastUse.get(name) ?? -1) < before && !released.has(name)) {
+        arena.release(r.offset, valueBytes(name));
+        released.add(name);
+      }
+    }
+  };
+  const released = new Set<string>();
+  for (const name of defined) if (residentNames.has(name)) place(name);
+
+  const threads = options.threads;
+  let scratchBytes = 0;
+  for (const layer of layers.values()) if (layer.kind === 'gemm') scratchBytes = Math.max(scratchBytes, gemmScratchBytes(layer.job.k));
+  const scratch = arena.permanent(scratchBytes * threads);
+  const pendingJobs: [number, WasmLayer][] = [];
+
+  const steps: Step[] = [];
+  nodes.forEach((node, index) => {
+    if (fused.has(index)) return;
+    releaseDead(index);
+    const layer = layers.get(index);
+    if (layer === undefined) {
+      steps.push({ kind: 'reference', node, index });
+      for (const name of node.outputs) if (residentNames.has(name)) place(name);
+      return;
+    }
+    place(layer.output);
+    const params = arena.permanent(256);
+    pendingJobs.push([params, layer]);
+    steps.push({ kind: 'wasm', kernel: layer.kind === 'gemv' ? 'f32_gemv_4x4' : 'f32_conv_gemm_6x8', params, index });
+  });
+  for (const [params, layer] of pendingJobs) {
+    const [a, bias] = [keep(layer.weights), keep(layer.bias)];
+    const [b, c] = [resident.get(layer.input)!.offset, resident.get(layer.output)!.offset];
+    const encoded = layer.kind === 'gemv'
+      ? encodeGemvJob(a, b, bias, c, layer.job.mg, layer.job.k, layer.job.relu)
+      : encodeGemmJob({ ...layer.job, a, b, bias, c, scratch }, threads);
+    permanentWrites.push([params, encoded]);
+  }
+
+  const pool = await ThreadPool.create(threads, arena.size, build);
+  for (const [at, data] of permanentWrites) {
+    const view = data instanceof Float32Array ? new Float32Array(pool.memory.buffer) : new Int32Array(pool.memory.buffer);
+    view.set(data, at / 4);
+  }
+  // Every value a run reads last at step i can be dropped from the JavaScript side after it.
+  const dropAfter = new Map<number, string[]>();
+  for (const [name, i] of lastUse) if (!graphOutputs.has(name)) dropAfter.set(i, [...(dropAfter.get(i) ?? []), name]);
+
+  const copyIn = (name: string, t: Tensor): void => {
+    const r = resident.get(name);
+    if (r !== undefined) new Float32Array(pool.memory.buffer, r.offset, t.size).set(t.toFloat32());
+  };
+  const copyOut = (name: string): Tensor => {
+    const r = resident.get(name)!;
+    const size = shapeSize(r.shape);
+    return new Tensor('float32', new Float32Array(pool.memory.buffer, r.offset, size).slice(), r.shape);
+  };
+
+  return {
+    async run(feeds) {
+      const env = new Map<string, Tensor>([...graph.initializers, ...feeds]);
+      for (const name of defined) if (resident.has(name) && env.has(name)) copyIn(name, env.get(name)!);
+      const fetch = (name: string): Tensor => {
+        let t = env.get(name);
+        if (t === undefined && resident.has(name)) env.set(name, (t = copyOut(name)));
+        if (t === undefined) throw new Error(`value '${name}' has no value`);
+        return t;
+      };
+      for (const step of steps) {
+        if (step.kind === 'wasm') {
+          pool.run(step.kernel, step.params);
+        } else {
+          const { node } = step;
+          const inputs = node.inputs.map((name) => (name === '' ? undefined : fetch(name)));
+          const results = runNode(node, opset, inputs, env);
+          node.outputs.forEach((name, i) => {
+            if (name === '' || results[i] === undefined) return;
+            env.set(name, results[i]);
+            copyIn(name, results[i]);
+          });
+        }
+        for (const name of dropAfter.get(step.index) ?? []) if (!feeds.has(name) && !graph.initializers.has(name)) env.delete(name);
+      }
+      return new Map(graph.outputs.map((o) => [o.name, fetch(o.name)]));
+    },
+    async dispose() {
+      await pool.close();
+    },
+  };
+}
+
+function shapeOf(graph: Graph, name: string): readonly number[] {
+  const t = graph.valueTypes.get(name) ?? graph.inputs.find((v) => v.name === name);
+  if (t?.shape === undefined || !t.shape.every((d) => typeof d === 'number')) throw new Error(`value '${name}' has no concrete shape`);
+  return t.shape as readonly number[];
+}

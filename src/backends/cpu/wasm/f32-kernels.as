@@ -1,0 +1,205 @@
+// joule's f32 CPU kernels, in AssemblyScript. One source, two builds (scripts/build-wasm.ts): with
+// relaxed SIMD enabled, ASC_FEATURE_RELAXED_SIMD folds `madd` to f32x4.relaxed_madd (a fused multiply-add);
+// without it, to a multiply and an add. Every entry point takes a block of i32 parameters in the shared
+// memory and a thread index: thread `ith` of `nth` computes a fixed set of output tiles, and each output
+// element is computed by one thread with the same order of operations whatever nth is, so results do not
+// depend on the thread count. Nothing here allocates: all memory is planned by the host.
+
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+@inline function param(p: usize, i: i32): i32 {
+  return load<i32>(p + (<usize>i << 2));
+}
+
+/**
+ * f32_gemm_6x8: C[0..mr, 0..nr] = epilogue(bias[i] + sum over k of A[i, k] * B[k, j]). A is packed as
+ * k-major groups of 6 floats; row k of B is 8 floats at b + k * ldb. C(i, j) is at c + i * rsc + j * csc;
+ * a full tile with contiguous rows is stored as vectors, any other through the 6x8 scratch `tmp`.
+ * The k-loop is rolled with pointer increments: V8 compiles unrolled offsets into spills.
+ */
+function f32_gemm_6x8(k: i32, a: usize, b: usize, ldb: usize, bias: usize, relu: i32, c: usize, rsc: usize, csc: usize, mr: i32, nr: i32, tmp: usize): void {
+  let c00 = f32x4.splat(load<f32>(bias, 0)), c01 = c00;
+  let c10 = f32x4.splat(load<f32>(bias, 4)), c11 = c10;
+  let c20 = f32x4.splat(load<f32>(bias, 8)), c21 = c20;
+  let c30 = f32x4.splat(load<f32>(bias, 12)), c31 = c30;
+  let c40 = f32x4.splat(load<f32>(bias, 16)), c41 = c40;
+  let c50 = f32x4.splat(load<f32>(bias, 20)), c51 = c50;
+  for (let kk = 0; kk < k; kk++) {
+    const b0 = v128.load(b, 0);
+    const b1 = v128.load(b, 16);
+    let s = v128.load32_splat(a, 0);
+    c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
+    s = v128.load32_splat(a, 4);
+    c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
+    s = v128.load32_splat(a, 8);
+    c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
+    s = v128.load32_splat(a, 12);
+    c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
+    s = v128.load32_splat(a, 16);
+    c40 = madd(s, b0, c40); c41 = madd(s, b1, c41);
+    s = v128.load32_splat(a, 20);
+    c50 = madd(s, b0, c50); c51 = madd(s, b1, c51);
+    a += 24;
+    b += ldb;
+  }
+  if (relu) {
+    const z = f32x4.splat(0);
+    c00 = f32x4.max(c00, z); c01 = f32x4.max(c01, z); c10 = f32x4.max(c10, z); c11 = f32x4.max(c11, z);
+    c20 = f32x4.max(c20, z); c21 = f32x4.max(c21, z); c30 = f32x4.max(c30, z); c31 = f32x4.max(c31, z);
+    c40 = f32x4.max(c40, z); c41 = f32x4.max(c41, z); c50 = f32x4.max(c50, z); c51 = f32x4.max(c51, z);
+  }
+  const full = mr == 6 && nr == 8 && csc == 4;
+  const out = full ? c : tmp;
+  const rs = full ? rsc : 32;
+  v128.store(out, c00, 0); v128.store(out, c01, 16);
+  v128.store(out + rs, c10, 0); v128.store(out + rs, c11, 16);
+  v128.store(out + 2 * rs, c20, 0); v128.store(out + 2 * rs, c21, 16);
+  v128.store(out + 3 * rs, c30, 0); v128.store(out + 3 * rs, c31, 16);
+  v128.store(out + 4 * rs, c40, 0); v128.store(out + 4 * rs, c41, 16);
+  v128.store(out + 5 * rs, c50, 0); v128.store(out + 5 * rs, c51, 16);
+  if (full) return;
+  for (let i = 0; i < mr; i++) {
+    for (let j = 0; j < nr; j++) store<f32>(c + <usize>i * rsc + <usize>j * csc, load<f32>(tmp + <usize>(i * 32 + j * 4)));
+  }
+}
+
+/** Packs columns [p0, p0 + 8) of B(k, p) = b + k * bsk + p * bsp into k-major rows of 8 (zeros past np). */
+function packStrided(dst: usize, b: usize, k: i32, bsk: usize, bsp: usize, p0: i32, np: i32): void {
+  for (let kk = 0; kk < k; kk++) {
+    const row = b + <usize>kk * bsk;
+    for (let j = 0; j < 8; j++) {
+      const p = p0 + j;
+      store<f32>(dst + <usize>j * 4, p < np ? load<f32>(row + <usize>p * bsp) : 0);
+    }
+    dst += 32;
+  }
+}
+
+/**
+ * Packs columns [p0, p0 + 8) of the im2col matrix of one image and group: row k = (c, ky, kx) holds
+ * X[c, oy * sh - ph + ky * dh, ox * sw - pw + kx * dw] for output pixel p = (oy, ox), zero in the padding.
+ */
+function packIm2col(dst: usize, x: usize, prm: usize, k: i32, p0: i32, np: i32): void {
+  const h = param(prm, 22), w = param(prm, 23), ow = param(prm, 24);
+  const kh = param(prm, 25), kw = param(prm, 26), sh = param(prm, 27), sw = param(prm, 28);
+  const ph = param(prm, 29), pw = param(prm, 30), dh = param(prm, 31), dw = param(prm, 32);
+  const taps = kh * kw;
+  for (let kk = 0; kk < k; kk++) {
+    const c = kk / taps, t = kk - c * taps;
+    const ky = t / kw, kx = t - ky * kw;
+    const plane = x + <usize>(c * h * w) * 4;
+    for (let j = 0; j < 8; j++) {
+      const p = p0 + j;
+      let v: f32 = 0;
+      if (p < np) {
+        const oy = p / ow, ox = p - oy * ow;
+        const iy = oy * sh - ph + ky * dh, ix = ox * sw - pw + kx * dw;
+        if (<u32>iy < <u32>h && <u32>ix < <u32>w) v = load<f32>(plane + <usize>(iy * w + ix) * 4);
+      }
+      store<f32>(dst + <usize>j * 4, v);
+    }
+    dst += 32;
+  }
+}
+
+/**
+ * Convolution and fully connected layers as packed GEMM, per image and group: C = A * B + bias with A the
+ * packed weights (6-row panels) and B read directly (mode 0: contiguous columns, row stride bsk), packed
+ * from a strided matrix (mode 1) or packed by im2col (mode 2). Parameters: see src/backends/cpu/jobs.ts.
+ * Work items are (image, group, chunk of column panels, block of row tiles), split evenly over threads.
+ */
+export function f32_conv_gemm_6x8(prm: usize, ith: i32, nth: i32): void {
+  const a = <usize>param(prm, 0), b = <usize>param(prm, 1), bias = <usize>param(prm, 2), c = <usize>param(prm, 3);
+  const scratch = <usize>param(prm, 4) + <usize>param(prm, 5) * <usize>ith;
+  const images = param(prm, 6), groups = param(prm, 7), mg = param(prm, 8), np = param(prm, 9), k = param(prm, 10);
+  const mode = param(prm, 11);
+  const bsk = <usize>param(prm, 12), bsp = <usize>param(prm, 13), bImage = <usize>param(prm, 14), bGroup = <usize>param(prm, 15);
+  const csm = <usize>param(prm, 16), csp = <usize>param(prm, 17), cImage = <usize>param(prm, 18), cGroup = <usize>param(prm, 19);
+  const relu = param(prm, 20), nb = param(prm, 21), rowBlocks = param(prm, 33);
+  const tmp = scratch;
+  const packed = scratch + 256;
+  const rowTiles = (mg + 5) / 6, panels = (np + 7) / 8, chunks = (panels + nb - 1) / nb;
+  const tilesPerBlock = (rowTiles + rowBlocks - 1) / rowBlocks;
+  const items = images * groups * chunks * rowBlocks;
+  const first = <i32>((<i64>items * ith) / nth), last = <i32>((<i64>items * (ith + 1)) / nth);
+  let packedKey = -1;
+  for (let item = first; item < last; item++) {
+    const block = item % rowBlocks;
+    const key = item / rowBlocks;
+    const chunk = key % chunks;
+    const g = (key / chunks) % groups;
+    const n = key / (chunks * groups);
+    const bBase = b + <usize>n * bImage + <usize>g * bGroup;
+    const panel0 = chunk * nb, panel1 = min(panel0 + nb, panels);
+    if (mode != 0 && key != packedKey) {
+      for (let q = panel0; q < panel1; q++) {
+        const dst = packed + <usize>((q - panel0) * k) * 32;
+        if (mode == 1) packStrided(dst, bBase, k, bsk, bsp, q * 8, np);
+        else packIm2col(dst, bBase, prm, k, q * 8, np);
+      }
+      packedKey = key;
+    }
+    const cBase = c + <usize>n * cImage + <usize>g * cGroup;
+    const aGroup = a + <usize>(g * rowTiles * 6) * <usize>k * 4;
+    const rt1 = min((block + 1) * tilesPerBlock, rowTiles);
+    for (let rt = block * tilesPerBlock; rt < rt1; rt++) {
+      const m0 = rt * 6;
+      const mr = min(6, mg - m0);
+      const aTile = aGroup + <usize>m0 * <usize>k * 4;
+      const biasTile = bias + <usize>(g * mg + m0) * 4;
+      for (let q = panel0; q < panel1; q++) {
+        const p0 = q * 8;
+        const nr = min(8, np - p0);
+        const bp = mode == 0 ? bBase + <usize>p0 * 4 : packed + <usize>((q - panel0) * k) * 32;
+        const ldb = mode == 0 ? bsk : 32;
+        f32_gemm_6x8(k, aTile, bp, ldb, biasTile, relu, cBase + <usize>m0 * csm + <usize>p0 * csp, csm, csp, mr, nr, tmp);
+      }
+    }
+  }
+}
+
+/**
+ * f32_gemv_4x4: y[m] = epilogue(bias[m] + W[m, :] . x) for row-major W [M, K]: the fully connected layers
+ * at batch 1, bound by reading W. Four rows at a time, each in four lanes summed in a fixed order.
+ * Parameters: 0 W, 1 x, 2 bias, 3 y, 4 M, 5 K, 6 relu.
+ */
+export function f32_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
+  const w = <usize>param(prm, 0), x = <usize>param(prm, 1), bias = <usize>param(prm, 2), y = <usize>param(prm, 3);
+  const m = param(prm, 4), k = param(prm, 5), relu = param(prm, 6);
+  const quads = (m + 3) / 4;
+  const q0 = <i32>((<i64>quads * ith) / nth), q1 = <i32>((<i64>quads * (ith + 1)) / nth);
+  const k4 = k & ~3;
+  const rowBytes = <usize>k * 4;
+  for (let q = q0; q < q1; q++) {
+    const r0 = q * 4;
+    const rows = min(4, m - r0);
+    // Rows past the end repeat the last row: computed, never stored.
+    const w0 = w + <usize>r0 * rowBytes;
+    const w1 = w + <usize>(r0 + min(1, rows - 1)) * rowBytes;
+    const w2 = w + <usize>(r0 + min(2, rows - 1)) * rowBytes;
+    const w3 = w + <usize>(r0 + min(3, rows - 1)) * rowBytes;
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    let off: usize = 0;
+    const end = <usize>k4 * 4;
+    while (off < end) {
+      const xv = v128.load(x + off);
+      a0 = madd(v128.load(w0 + off), xv, a0);
+      a1 = madd(v128.load(w1 + off), xv, a1);
+      a2 = madd(v128.load(w2 + off), xv, a2);
+      a3 = madd(v128.load(w3 + off), xv, a3);
+      off += 16;
+    }
+    for (let r = 0; r < rows; r++) {
+      const acc = r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3;
+      const wr = r == 0 ? w0 : r == 1 ? w1 : r == 2 ? w2 : w3;
+      let s: f32 = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+      for (let kk = k4; kk < k; kk++) s += load<f32>(wr + <usize>kk * 4) * load<f32>(x + <usize>kk * 4);
+      s += load<f32>(bias + <usize>(r0 + r) * 4);
+      if (relu && s < 0) s = 0;
+      store<f32>(y + <usize>(r0 + r) * 4, s);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Conv (with a fused Relu), Gemm and MatMul on the cpu backend against the reference backend over a sweep
+ * of shapes: kernels 1, 3, 5 and 11, strides, pads (asymmetric too), groups (depthwise too) and dilations,
+ * on 1 and 2 threads, with results bit-identical across thread counts.
+ */
+import { describe, expect, it } from 'vitest';
+import { cpuBackend } from '../../../src/backends/cpu/index.js';
+import { referenceBackend } from '../../../src/backends/reference/index.js';
+import { Tensor } from '../../../src/core/tensor.js';
+import { type Attribute, type Graph, type Node, makeGraph } from '../../../src/ir/graph.js';
+import { withInferredTypes } from '../../../src/ir/infer.js';
+import { relativeError } from '../../helpers/compare.js';
+
+function random(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+const ints = (value: number[]): Attribute => ({ type: 'ints', value });
+
+/** A graph of one node (and optionally a Relu after it) with constant weights. */
+function oneNode(op: string, x: number[], weights: Record<string, Tensor>, attrs: Record<string, Attribute>, relu: boolean): Graph {
+  const nodes: Node[] = [{ name: 'n0', op, domain: '', inputs: ['x', ...Object.keys(weights)], outputs: [relu ? 'pre' : 'y'], attrs }];
+  if (relu) nodes.push({ name: 'relu', op: 'Relu', domain: '', inputs: ['pre'], outputs: ['y'], attrs: {} });
+  return withInferredTypes(makeGraph({
+    inputs: [{ name: 'x', dtype: 'float32', shape: x }],
+    outputs: [{ name: 'y', dtype: 'float32', shape: undefined }],
+    nodes,
+    initializers: new Map(Object.entries(weights)),
+  }));
+}
+
+async function runOn(graph: Graph, x: Tensor, backend: typeof cpuBackend, threads: number): Promise<Tensor> {
+  const prepared = await backend.prepare(graph, { precision: 'fp32', threads });
+  try {
+    return (await prepared.run(new Map([['x', x]]))).get('y')!;
+  } finally {
+    await prepared.dispose();
+  }
+}
+
+async function check(graph: Graph, xShape: number[], label: string): Promise<void> {
+  const x = new Tensor('float32', random(xShape.reduce((a, b) => a * b, 1), 99), xShape);
+  const want = await runOn(graph, x, referenceBackend, 1);
+  const one = await runOn(graph, x, cpuBackend, 1);
+  const two = await runOn(graph, x, cpuBackend, 2);
+  expect(one.shape, label).toEqual(want.shape);
+  expect(relativeError(one.data as Float32Array, want.data as Float32Array), label).toBeLessThanOrEqual(1e-5);
+  expect(Buffer.from((two.data as Float32Array).buffer).equals(Buffer.from((one.data as Float32Array).buffer)), `${label}: 1 and 2 threads differ`).toBe(true);
+}
+
+interface ConvCase {
+  readonly x: number[];
+  readonly m: number;
+  readonly kernel: number;
+  readonly strides?: number[];
+  readonly pads?: number[];
+  readonly group?: number;
+  readonly dilations?: number[];
+  readonly bias?: boolean;
+  readonly autoPad?: string;
+}
+
+const convCases: ConvCase[] = [
+  { x: [1, 3, 9, 9], m: 5, kernel: 1 },
+  { x: [2, 16, 7, 5], m: 13, kernel: 1, bias: true },
+  { x: [1, 8, 6, 6], m: 7, kernel: 1, strides: [2, 2] },
+  { x: [1, 4, 7, 7], m: 7, kernel: 1, pads: [1, 0, 0, 1] },
+  { x: [1, 3, 8, 8], m: 8, kernel: 3, pads: [1, 1, 1, 1], bias: true },
+  { x: [2, 5, 11, 13], m: 6, kernel: 3, strides: [2, 1], pads: [0, 2, 1, 0] },
+  { x: [1, 6, 9, 9], m: 12, kernel: 3, group: 3, pads: [1, 1, 1, 1] },
+  { x: [1, 8, 10, 10], m: 8, kernel: 3, group: 8, pads: [1, 1, 1, 1], bias: true },
+  { x: [1, 4, 12, 12], m: 5, kernel: 3, dilations: [2, 3], pads: [2, 1, 2, 1] },
+  { x: [1, 5, 14, 14], m: 9, kernel: 5, pads: [2, 2, 2, 2], bias: true },
+  { x: [3, 2, 13, 11], m: 7, kernel: 5, strides: [3, 2], autoPad: 'SAME_UPPER' },
+  { x: [1, 3, 47, 47], m: 10, kernel: 11, strides: [4, 4], bias: true },
+  { x: [1, 4, 23, 23], m: 4, kernel: 11, group: 2, pads: [5, 5, 5, 5] },
+];
+
+describe('cpu backend: Conv against the reference', () => {
+  it.each(convCases.map((c, i) => [i, c] as const))('case %i %j', async (i, c) => {
+    const cg = c.x[1] / (c.group ?? 1);
+    const weights: Record<string, Tensor> = { w: new Tensor('float32', random(c.m * cg * c.kernel ** 2, i + 5), [c.m, cg, c.kernel, c.kernel]) };
+    if (c.bias === true) weights.b = new Tensor('float32', random(c.m, i + 7), [c.m]);
+    const attrs: Record<string, Attribute> = {};
+    if (c.strides) attrs.strides = ints(c.strides);
+    if (c.pads) attrs.pads = ints(c.pads);
+    if (c.dilations) attrs.dilations = ints(c.dilations);
+    if (c.group) attrs.group = { type: 'int', value: c.group };
+    if (c.autoPad) attrs.auto_pad = { type: 'string', value: c.autoPad };
+    for (const relu of [false, true]) await check(oneNode('Conv', c.x, weights, attrs, relu), c.x, `conv ${i} relu=${relu}`);
+  });
+});
+
+describe('cpu backend: fully connected layers against the reference', () => {
+  for (const batch of [1, 3, 10]) {
+    it(`Gemm (transB, bias, alpha, beta) and MatMul at batch ${batch}`, async () => {
+      const [k, n] = [37, 29];
+      const gemm = oneNode('Gemm', [batch, k], { w: new Tensor('float32', random(n * k, 3), [n, k]), c: new Tensor('float32', random(n, 4), [n]) },
+        { transB: { type: 'int', value: 1 }, alpha: { type: 'float', value: 0.5 }, beta: { type: 'float', value: 2 } }, true);
+      await check(gemm, [batch, k], `Gemm batch ${batch}`);
+      const matmul = oneNode('MatMul', [batch, k], { w: new Tensor('float32', random(n * k, 5), [k, n]) }, {}, false);
+      await check(matmul, [batch, k], `MatMul batch ${batch}`);
+    });
+  }
+});

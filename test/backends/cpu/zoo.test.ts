@@ -1,0 +1,53 @@
+/**
+ * The zoo networks, full size, on the cpu backend against the reference backend: all three at batch 1
+ * (fully connected layers on the GEMV path) and CaffeNet at batch 2 (on the GEMM path). Then a
+ * child process proves that disposing a session lets the process exit.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Session } from '../../../src/runtime/session.js';
+import { syntheticInput } from '../../../src/runtime/synthetic.js';
+import { zooEntry } from '../../../src/zoo/index.js';
+import { relativeError } from '../../helpers/compare.js';
+
+async function compare(name: string, batch: number): Promise<void> {
+  const entry = zooEntry(name);
+  const reference = await Session.load(`zoo:${name}`, { backend: 'reference' });
+  const cpu = await Session.load(`zoo:${name}`, { backend: 'cpu', threads: 2 });
+  try {
+    const info = reference.inputs[0];
+    const input = syntheticInput(info, batch, entry.preprocessing);
+    const want = (await reference.run({ [info.name]: input })).prob;
+    const got = (await cpu.run({ [info.name]: input })).prob;
+    expect(got.shape).toEqual(want.shape);
+    expect(relativeError(got.data as Float32Array, want.data as Float32Array), `${name} batch ${batch}`).toBeLessThanOrEqual(1e-4);
+  } finally {
+    await reference.dispose();
+    await cpu.dispose();
+  }
+}
+
+describe('cpu backend: zoo networks against the reference', () => {
+  it.each(['caffenet', 'alexnet', 'googlenet'])('%s at batch 1 (fully connected layers as GEMV)', (name) => compare(name, 1));
+  it('caffenet at batch 2 (fully connected layers as GEMM)', () => compare('caffenet', 2));
+});
+
+describe('cpu backend: dispose', () => {
+  it('terminates the workers so that the process exits', () => {
+    const src = (path: string): string => new URL(`../../../src/${path}`, import.meta.url).href;
+    const script = join(mkdtempSync(join(tmpdir(), 'joule-')), 'dispose.mts');
+    writeFileSync(script, `
+      import { Session } from '${src('runtime/session.ts')}';
+      import { Tensor } from '${src('core/tensor.ts')}';
+      const s = await Session.load('zoo:googlenet', { backend: 'cpu', threads: 3 });
+      await s.run({ data: Tensor.zeros('float32', [1, 3, 224, 224]) });
+      await s.dispose();
+      console.log('disposed');
+    `);
+    const out = execFileSync(process.execPath, ['--import', 'tsx', script], { timeout: 60_000, encoding: 'utf8' });
+    expect(out.trim()).toBe('disposed');
+  });
+});
