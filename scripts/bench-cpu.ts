@@ -4,7 +4,7 @@
  * GFLOP/s counts 2 FLOP per multiply-add; the share of peak is against this machine class's measured wasm
  * SIMD peak with relaxed_madd on `--threads` threads (BENCHMARKING.md: about 45 GFLOP/s per core).
  *
- *   npm run bench:cpu [-- --runs 5 --models caffenet,googlenet --batches 1,48 --threads 2 --no-web]
+ *   npm run bench:cpu [-- --runs 5 --models caffenet,googlenet --batches 1,48 --threads 2 --no-web --profile]
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     batches: { type: 'string', default: '1,48' },
     threads: { type: 'string', default: String(availableParallelism()) },
     'no-web': { type: 'boolean', default: false },
+    // Time every step of joule's timed runs and print where the time goes, per model and batch.
+    profile: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
@@ -48,12 +50,21 @@ async function webPeer(bytes: Uint8Array): Promise<{ run: Runner; release: () =>
   }
 }
 
+const profiles: string[] = [];
+function formatProfile(profile: Map<string, number>, runCount: number): string {
+  const total = [...profile.values()].reduce((a, b) => a + b, 0);
+  return [...profile]
+    .sort((a, b) => b[1] - a[1])
+    .map(([step, ms]) => `${step} ${(ms / runCount).toFixed(1)} (${((100 * ms) / total).toFixed(0)}%)`)
+    .join(', ');
+}
+
 console.log(`| model | batch | runtime | median ms | min-max ms | images/s | GFLOP/s | share of wasm peak |`);
 console.log(`|---|---|---|---|---|---|---|---|`);
 for (const name of values.models.split(',')) {
   const entry = zooEntry(name);
   const bytes = encodeOnnx(entry.build());
-  const session = await Session.load(bytes, { backend: 'cpu', threads });
+  const session = await Session.load(bytes, { backend: 'cpu', threads, profile: values.profile });
   const node = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all',
     extra: { session: { 'intra_op.allow_spinning': '0' } },
@@ -72,6 +83,7 @@ for (const name of values.models.split(',')) {
     if (web !== undefined) contenders.push([`onnxruntime-web wasm, ${threads} threads`, web.run]);
     const times = contenders.map(() => [] as number[]);
     for (let w = 0; w < 2; w++) for (const [, run] of contenders) await run(data, shape); // warm-up
+    await session.profile(); // counts only the timed runs
     for (let r = 0; r < runs; r++) {
       for (const [i, [, run]] of contenders.entries()) {
         const t0 = performance.now();
@@ -86,9 +98,11 @@ for (const name of values.models.split(',')) {
       const share = i === 0 ? `${((100 * rate) / (wasmPeakPerCore * threads)).toFixed(0)}%` : '';
       console.log(`| ${name} | ${batch} | ${label} | ${m.toFixed(1)} | ${range} | ${((batch * 1000) / m).toFixed(2)} | ${rate.toFixed(1)} | ${share} |`);
     }
+    if (values.profile) profiles.push(`${name} batch ${batch}: ${formatProfile(await session.profile(), runs)}`);
   }
   await session.dispose();
   await node.release();
   await web?.release();
 }
+if (profiles.length > 0) console.log(`\njoule cpu, mean ms per run by kind of step:\n${profiles.join('\n')}`);
 console.log(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; ${availableParallelism()} cores; Node ${process.version}`);

@@ -8,11 +8,18 @@ export interface BackendOptions {
   readonly precision: Precision;
   /** Worker threads a backend may use; backends without threads ignore it. */
   readonly threads: number;
+  /** Time every step of a run, by kind of step, for `PreparedGraph.profile`. */
+  readonly profile?: boolean;
 }
+
+/** Milliseconds spent per kind of step (a kernel name, or the op type of a node), summed over runs. */
+export type Profile = Map<string, number>;
 
 /** A graph a backend has prepared (weights packed, kernels compiled), ready to run on feeds. */
 export interface PreparedGraph {
   run(feeds: ReadonlyMap<string, Tensor>): Promise<Map<string, Tensor>>;
+  /** With `profile` set at prepare: the time per kind of step since the last call (then reset). */
+  profile?(): Profile;
   dispose(): Promise<void>;
 }
 

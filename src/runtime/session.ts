@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { JouleError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import type { Precision, PreparedGraph } from '../backends/backend.js';
+import type { Precision, PreparedGraph, Profile } from '../backends/backend.js';
 import { type BackendName, backends, isBackendName } from '../backends/index.js';
 import { type Graph, type Model, type Node, type ValueInfo, onnxOpset, subgraphsOf } from '../ir/graph.js';
 import { withInferredTypes } from '../ir/infer.js';
@@ -18,6 +18,8 @@ export interface SessionOptions extends LoadOptions {
   readonly precision?: Precision;
   /** Worker threads for backends that use them (default: the available cores). */
   readonly threads?: number;
+  /** Time each step of every run, for `profile()` (backends that support it; default false). */
+  readonly profile?: boolean;
 }
 
 /** Prepared graphs kept per distinct set of input shapes. */
@@ -72,6 +74,18 @@ export class Session {
     return Object.fromEntries(this.outputs.map((o) => [o.name, results.get(o.name)!]));
   }
 
+  /**
+   * Milliseconds spent per kind of step (a kernel, or an op on a reference kernel) in the runs since the
+   * last call. Empty unless the session was loaded with `profile: true` on a backend that profiles.
+   */
+  async profile(): Promise<Profile> {
+    const total: Profile = new Map();
+    for (const plan of this.plans.values()) {
+      for (const [step, ms] of (await plan).profile?.() ?? []) total.set(step, (total.get(step) ?? 0) + ms);
+    }
+    return total;
+  }
+
   /** Releases the backend's resources; the session cannot run afterwards. */
   async dispose(): Promise<void> {
     this.disposed = true;
@@ -93,7 +107,7 @@ export class Session {
       const inputs = this.inputs.map((v) => ({ ...v, shape: feeds.get(v.name)!.shape }));
       const specialized = runPasses({ ...this.graph, inputs });
       const backend = backends[this.options.backend];
-      plan = backend.prepare(specialized, { precision: this.options.precision, threads: this.options.threads });
+      plan = backend.prepare(specialized, { precision: this.options.precision, threads: this.options.threads, profile: this.options.profile });
       this.plans.set(key, plan);
     }
     return plan;
@@ -101,7 +115,7 @@ export class Session {
 }
 
 /** The options that stay with a session once loaded. */
-export type ResolvedSessionOptions = Required<Pick<SessionOptions, 'backend' | 'precision' | 'threads'>>;
+export type ResolvedSessionOptions = Required<Pick<SessionOptions, 'backend' | 'precision' | 'threads' | 'profile'>>;
 
 function resolveOptions(options: SessionOptions): ResolvedSessionOptions {
   const backend = options.backend ?? 'reference';
@@ -116,7 +130,7 @@ function resolveOptions(options: SessionOptions): ResolvedSessionOptions {
   if (!Number.isInteger(threads) || threads < 1) {
     throw new JouleError('BAD_ARGUMENT', `threads must be a positive integer, got ${String(threads)}`);
   }
-  return { backend, precision, threads };
+  return { backend, precision, threads, profile: options.profile === true };
 }
 
 /** Fails with one error listing every node (subgraphs included) the backend cannot run. */

@@ -2,7 +2,7 @@ import { shapeSize } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
 import { type Graph, type Node, onnxOpset } from '../../ir/graph.js';
 import { withInferredTypes } from '../../ir/infer.js';
-import type { BackendOptions, PreparedGraph } from '../backend.js';
+import type { BackendOptions, PreparedGraph, Profile } from '../backend.js';
 import { runNode } from '../reference/interpreter.js';
 import { ArenaPlanner } from './arena.js';
 import { encodeGemmJob, encodeGemvJob, gemmScratchBytes } from './jobs.js';
@@ -121,6 +121,7 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   const dropAfter = new Map<number, string[]>();
   for (const [name, i] of lastUse) if (!graphOutputs.has(name)) dropAfter.set(i, [...(dropAfter.get(i) ?? []), name]);
 
+  const profile: Profile | undefined = options.profile === true ? new Map() : undefined;
   const copyIn = (name: string, t: Tensor): void => {
     const r = resident.get(name);
     if (r !== undefined) new Float32Array(pool.memory.buffer, r.offset, t.size).set(t.toFloat32());
@@ -142,6 +143,7 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
         return t;
       };
       for (const step of steps) {
+        const started = profile === undefined ? 0 : performance.now();
         if (step.kind === 'wasm') {
           pool.run(step.kernel, step.params);
         } else {
@@ -154,9 +156,18 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
             copyIn(name, results[i]);
           });
         }
+        if (profile !== undefined) {
+          const key = step.kind === 'wasm' ? step.kernel : step.node.op;
+          profile.set(key, (profile.get(key) ?? 0) + performance.now() - started);
+        }
         for (const name of dropAfter.get(step.index) ?? []) if (!feeds.has(name) && !graph.initializers.has(name)) env.delete(name);
       }
       return new Map(graph.outputs.map((o) => [o.name, fetch(o.name)]));
+    },
+    profile() {
+      const taken = new Map(profile ?? []);
+      profile?.clear();
+      return taken;
     },
     async dispose() {
       await pool.close();
