@@ -1,6 +1,7 @@
 import { JouleError, fail } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { decodeCaffe, decodeCaffeMean, readOrFail } from '../formats/caffe/index.js';
+import { decodeCaffe, decodeCaffeMean } from '../formats/caffe/index.js';
+import { readOrFail } from '../formats/read-file.js';
 import { decodeOnnx, loadOnnxFile } from '../formats/onnx/decode.js';
 import type { Model } from '../ir/graph.js';
 import { type Preprocessing, zooEntry } from '../zoo/index.js';

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
+import { joule } from '../helpers/cli.js';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runGraph } from '../../src/backends/reference/interpreter.js';
 import { Tensor } from '../../src/core/tensor.js';
@@ -13,18 +11,6 @@ import { decodeOnnx } from '../../src/formats/onnx/decode.js';
 import { preprocessingOf } from '../../src/zoo/index.js';
 import { encodeBlob, encodeCaffemodel, smallNet } from '../formats/caffe-fixtures.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const run = promisify(execFile);
-
-async function joule(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 let dir: string;
 const net = smallNet();

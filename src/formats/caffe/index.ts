@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { JouleError } from '../../core/errors.js';
 import { Tensor } from '../../core/tensor.js';
 import type { Model } from '../../ir/graph.js';
@@ -45,13 +44,4 @@ export function decodeCaffe(prototxt: string | Uint8Array, options: CaffeDecodeO
 export function decodeCaffeMean(bytes: Uint8Array, file = 'mean.binaryproto'): Tensor<'float32'> {
   const blob = decodeMeanBlob(bytes, file);
   return new Tensor('float32', blob.data, blob.shape);
-}
-
-/** Reads a file whole, failing with IO naming the path. */
-export async function readOrFail(path: string, what: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    throw new JouleError('IO', `cannot read ${what} '${path}': ${e instanceof Error ? e.message : String(e)}`);
-  }
 }

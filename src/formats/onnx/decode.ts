@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readOrFail } from '../read-file.js';
 import { dirname, join } from 'node:path';
 import { dtypeFromOnnx, onnxTypeName } from '../../core/dtype.js';
 import { JouleError, fail } from '../../core/errors.js';
@@ -86,13 +86,6 @@ export async function loadOnnxFile(path: string): Promise<Model> {
   return modelFromProto(proto, (location) => files.get(location) ?? fail('INTERNAL', `external data '${location}' was not loaded`));
 }
 
-async function readOrFail(path: string, what: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    throw new JouleError('IO', `cannot read ${what} '${path}': ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
 
 /** External data locations named anywhere in a graph (initializers and tensor attributes, subgraphs included). */
 function externalLocations(g: GraphProtoMsg, depth: number): Map<string, string> {
