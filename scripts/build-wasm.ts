@@ -33,13 +33,21 @@ const builds = [
   { name: 'simd128', features: 'simd,threads' },
 ] as const;
 
+/**
+ * Where the kernels' static data (the f64 pow's tables) goes: inside the bytes the thread pool reserves
+ * below the arena (src/backends/cpu/pool.ts), past its control words, which every instantiation of the
+ * module would otherwise overwrite with that data.
+ */
+const staticDataBase = 4096;
+
 /** Compiles one build of the kernel source to a binary. */
 async function compile(source: string, features: string): Promise<Uint8Array> {
   const outputs = new Map<string, Uint8Array | string>();
   // The source has a .as extension (it is not TypeScript); the compiler is handed it as a .ts entry.
   const { error, stderr } = await asc.main(
     ['f32-kernels.ts', '-O3', '--runtime', 'stub', '--enable', features, '--importMemory', '--sharedMemory',
-      '--initialMemory', '1', '--maximumMemory', '65536', '--noExportMemory', '-o', 'f32-kernels.wasm'],
+      '--initialMemory', '1', '--maximumMemory', '65536', '--noExportMemory', '--memoryBase', String(staticDataBase),
+      '-o', 'f32-kernels.wasm'],
     {
       readFile: (name: string) => (name === 'f32-kernels.ts' ? source : null),
       writeFile: (name: string, contents: Uint8Array | string) => void outputs.set(name, contents),

@@ -3,6 +3,7 @@ import type { Graph, Node } from '../../ir/graph.js';
 import { Attrs } from '../../ops/op.js';
 import { axisPads, readWindowAttrs } from '../../ops/sliding-window.js';
 import { BMode, type GemmJob, type Im2colWindow, packWeights } from './jobs.js';
+import { type PlainLayer, lowerPlainNode } from './lower-plain.js';
 
 /**
  * A node the wasm kernels run, before memory is planned: its activation input and output, the weights
@@ -37,7 +38,7 @@ function constant(graph: Graph, name: string | undefined): Tensor | undefined {
 }
 
 /** Lowers a node to a wasm layer, or returns undefined when the reference kernel should run it. */
-export function lowerNode(graph: Graph, node: Node): WasmLayer | undefined {
+export function lowerNode(graph: Graph, node: Node): WasmLayer | PlainLayer | undefined {
   if (node.domain !== '' && node.domain !== 'ai.onnx') return undefined;
   switch (node.op) {
     case 'Conv':
@@ -46,7 +47,7 @@ export function lowerNode(graph: Graph, node: Node): WasmLayer | undefined {
     case 'MatMul':
       return lowerFullyConnected(graph, node);
     default:
-      return undefined;
+      return lowerPlainNode(node, (name) => f32Shape(graph, name));
   }
 }
 

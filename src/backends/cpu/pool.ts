@@ -2,7 +2,10 @@ import { Worker } from 'node:worker_threads';
 import { type WasmMemory, wasm } from './wasm-api.js';
 import { type KernelBuild, type KernelFn, type KernelName, hasRelaxedSimd, kernelModule, kernelNames } from './kernels.js';
 
-/** Bytes of the shared memory kept below the arena: the control words live here, the kernels use none of it. */
+/**
+ * Bytes of the shared memory kept below the arena: the control words live here, and from byte 4096 the
+ * kernels' static data (scripts/build-wasm.ts), which every instantiation writes again, unchanged.
+ */
 export const reservedBytes = 65536;
 const pageBytes = 65536;
 const maxPages = 65536;

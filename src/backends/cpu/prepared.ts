@@ -8,6 +8,7 @@ import { ArenaPlanner } from './arena.js';
 import { encodeGemmJob, encodeGemvJob, gemmScratchBytes } from './jobs.js';
 import type { KernelBuild, KernelName } from './kernels.js';
 import { type WasmLayer, lowerNode } from './lower.js';
+import type { PlainLayer } from './lower-plain.js';
 import { ThreadPool } from './pool.js';
 
 /** One step of a run: a wasm kernel over the pool, or a node on its reference kernel. */
@@ -23,8 +24,9 @@ interface Resident {
 
 /**
  * Prepares a graph with concrete input shapes for the cpu backend: Conv, Gemm and MatMul with constant
- * weights become wasm layers (a following Relu fused as their epilogue), every other node runs its
- * reference kernel on the calling thread. Weights are packed and all memory planned here, once.
+ * weights become wasm layers (a following Relu fused as their epilogue), and so do 2-D MaxPool and
+ * AveragePool, LRN and Concat over float32; every other node runs its reference kernel on the calling
+ * thread. Weights are packed and all memory planned here, once.
  */
 export async function prepareCpu(input: Graph, options: BackendOptions, build?: KernelBuild): Promise<PreparedGraph> {
   const graph = withInferredTypes(input);
@@ -35,11 +37,15 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   const graphOutputs = new Set(graph.outputs.map((o) => o.name));
 
   // Lower what the kernels run; fuse a Relu that is the only reader of a layer's output.
-  const layers = new Map<number, WasmLayer>();
+  const layers = new Map<number, WasmLayer | PlainLayer>();
   const fused = new Set<number>();
   nodes.forEach((node, i) => {
     const layer = lowerNode(graph, node);
     if (layer === undefined) return;
+    if (layer.kind === 'plain') {
+      layers.set(i, layer);
+      return;
+    }
     const readers = consumers.get(layer.output) ?? [];
     const next = readers.length === 1 ? nodes[readers[0]] : undefined;
     if (next?.op === 'Relu' && !graphOutputs.has(layer.output)) {
@@ -56,7 +62,10 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   nodes.forEach((node, i) => node.inputs.forEach((name) => lastUse.set(name, i)));
   for (const name of graphOutputs) lastUse.set(name, nodes.length);
   const residentNames = new Set<string>();
-  for (const layer of layers.values()) residentNames.add(layer.input).add(layer.output);
+  for (const layer of layers.values()) {
+    for (const name of layer.kind === 'plain' ? layer.inputs : [layer.input]) residentNames.add(name);
+    residentNames.add(layer.output);
+  }
   const valueBytes = (name: string): number => shapeSize(shapeOf(graph, name)) * 4;
 
   const arena = new ArenaPlanner();
@@ -84,7 +93,10 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
 
   const threads = options.threads;
   let scratchBytes = 0;
-  for (const layer of layers.values()) if (layer.kind === 'gemm') scratchBytes = Math.max(scratchBytes, gemmScratchBytes(layer.job.k));
+  for (const layer of layers.values()) {
+    if (layer.kind === 'gemm') scratchBytes = Math.max(scratchBytes, gemmScratchBytes(layer.job.k));
+    if (layer.kind === 'plain') scratchBytes = Math.max(scratchBytes, Math.ceil(layer.scratchBytes / 64) * 64);
+  }
   const scratch = arena.permanent(scratchBytes * threads);
   const pendingJobs: [number, WasmLayer][] = [];
 
@@ -99,6 +111,12 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
       return;
     }
     place(layer.output);
+    if (layer.kind === 'plain') {
+      const encoded = layer.encode((name) => resident.get(name)!.offset, scratch, scratchBytes);
+      const params = keep(encoded);
+      steps.push({ kind: 'wasm', kernel: layer.kernel, params, index });
+      return;
+    }
     const params = arena.permanent(256);
     pendingJobs.push([params, layer]);
     steps.push({ kind: 'wasm', kernel: layer.kind === 'gemv' ? 'f32_gemv_4x4' : 'f32_conv_gemm_6x8', params, index });

@@ -203,3 +203,169 @@ export function f32_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
     }
   }
 }
+
+/**
+ * 2-D pooling of NCHW planes, one output row at a time: the window's input rows are reduced column by
+ * column into a row padded on both sides (max: -inf, so padding never wins; average: 0), then each
+ * window's columns are reduced along that row in kernel order. The average divides by the taps inside the
+ * input (count_include_pad 0) or inside the input and its padding, never a ceil-mode overhang (1).
+ * Work items are (plane, output row). Parameters: 0 x, 1 y, 2 scratch, 3 scratch bytes per thread,
+ * 4 planes, 5 ih, 6 iw, 7 oh, 8 ow, 9 kh, 10 kw, 11 sh, 12 sw, 13-16 pads top, left, bottom, right,
+ * 17 padded row width, 18 count_include_pad.
+ */
+@inline function pool2d(prm: usize, ith: i32, nth: i32, isMax: bool): void {
+  const x = <usize>param(prm, 0), y = <usize>param(prm, 1);
+  const tp = <usize>param(prm, 2) + <usize>param(prm, 3) * <usize>ith;
+  const planes = param(prm, 4), ih = param(prm, 5), iw = param(prm, 6), oh = param(prm, 7), ow = param(prm, 8);
+  const kh = param(prm, 9), kw = param(prm, 10), sh = param(prm, 11), sw = param(prm, 12);
+  const pt = param(prm, 13), pl = param(prm, 14), pb = param(prm, 15), pr = param(prm, 16), tw = param(prm, 17);
+  const includePad = param(prm, 18);
+  const fill: f32 = isMax ? -Infinity : 0;
+  const items = planes * oh;
+  const first = <i32>((<i64>items * ith) / nth), last = <i32>((<i64>items * (ith + 1)) / nth);
+  // The padding columns of the row never change.
+  for (let j = 0; j < pl; j++) store<f32>(tp + <usize>j * 4, fill);
+  for (let j = pl + iw; j < tw; j++) store<f32>(tp + <usize>j * 4, fill);
+  const row = tp + <usize>pl * 4;
+  const rowBytes = <usize>iw * 4;
+  for (let item = first; item < last; item++) {
+    const p = item / oh, oy = item - p * oh;
+    const y0 = oy * sh - pt;
+    const r0 = max(y0, 0), r1 = min(y0 + kh, ih);
+    const src = x + <usize>p * <usize>ih * rowBytes;
+    if (r1 <= r0) {
+      for (let j = 0; j < iw; j++) store<f32>(row + <usize>j * 4, fill);
+    } else {
+      memory.copy(row, src + <usize>r0 * rowBytes, rowBytes);
+      for (let r = r0 + 1; r < r1; r++) {
+        const s = src + <usize>r * rowBytes;
+        let j = 0;
+        for (; j + 4 <= iw; j += 4) {
+          const a = v128.load(row + <usize>j * 4), b = v128.load(s + <usize>j * 4);
+          v128.store(row + <usize>j * 4, isMax ? f32x4.max(a, b) : f32x4.add(a, b));
+        }
+        for (; j < iw; j++) {
+          const a = load<f32>(row + <usize>j * 4), b = load<f32>(s + <usize>j * 4);
+          store<f32>(row + <usize>j * 4, isMax ? max<f32>(a, b) : a + b);
+        }
+      }
+    }
+    const out = y + <usize>item * <usize>ow * 4;
+    let ox = 0;
+    if (sw == 1) {
+      for (; ox + 4 <= ow; ox += 4) {
+        let acc = v128.load(tp + <usize>ox * 4);
+        for (let k = 1; k < kw; k++) {
+          const b = v128.load(tp + <usize>(ox + k) * 4);
+          acc = isMax ? f32x4.max(acc, b) : f32x4.add(acc, b);
+        }
+        v128.store(out + <usize>ox * 4, acc);
+      }
+    }
+    for (; ox < ow; ox++) {
+      const t = tp + <usize>(ox * sw) * 4;
+      let acc = load<f32>(t);
+      for (let k = 1; k < kw; k++) {
+        const b = load<f32>(t + <usize>k * 4);
+        acc = isMax ? max<f32>(acc, b) : acc + b;
+      }
+      store<f32>(out + <usize>ox * 4, acc);
+    }
+    if (!isMax) {
+      const rows = includePad ? min(y0 + kh, ih + pb) - y0 : r1 - r0;
+      for (ox = 0; ox < ow; ox++) {
+        const x0 = ox * sw - pl;
+        const cols = includePad ? min(x0 + kw, iw + pr) - x0 : min(x0 + kw, iw) - max(x0, 0);
+        store<f32>(out + <usize>ox * 4, load<f32>(out + <usize>ox * 4) / <f32>(rows * cols));
+      }
+    }
+  }
+}
+
+/** f32_maxpool2d__simd128: 2-D MaxPool of NCHW planes (see pool2d). */
+export function f32_maxpool2d__simd128(prm: usize, ith: i32, nth: i32): void {
+  pool2d(prm, ith, nth, true);
+}
+
+/** f32_avgpool2d__simd128: 2-D AveragePool of NCHW planes (see pool2d). */
+export function f32_avgpool2d__simd128(prm: usize, ith: i32, nth: i32): void {
+  pool2d(prm, ith, nth, false);
+}
+
+/**
+ * f32_lrn__simd128: LRN across the channels of NCHW: y = x / (bias + scale * sum of x^2 over channels
+ * c - below .. c + above)^beta, four positions at a time, each sum in channel order. beta 0.75 (every Caffe
+ * network) takes b^0.75 as sqrt(b) * sqrt(sqrt(b)) (correctly rounded square roots); any other beta an f64
+ * pow per element. Work items are (image, channel) planes. Parameters: 0 x, 1 y, 2 images, 3 channels,
+ * 4 plane (elements), 5 below, 6 above, 7 scale, 8 bias, 9 beta (7-9 f32 bits).
+ */
+export function f32_lrn__simd128(prm: usize, ith: i32, nth: i32): void {
+  const x = <usize>param(prm, 0), y = <usize>param(prm, 1);
+  const images = param(prm, 2), channels = param(prm, 3), plane = param(prm, 4), below = param(prm, 5), above = param(prm, 6);
+  const scale = load<f32>(prm + 28), bias = load<f32>(prm + 32), beta = load<f32>(prm + 36);
+  const planeBytes = <usize>plane * 4;
+  const items = images * channels;
+  const first = <i32>((<i64>items * ith) / nth), last = <i32>((<i64>items * (ith + 1)) / nth);
+  const fast = beta == 0.75;
+  const scalev = f32x4.splat(scale), biasv = f32x4.splat(bias);
+  for (let item = first; item < last; item++) {
+    const n = item / channels, c = item - n * channels;
+    const k0 = max(c - below, 0), k1 = min(c + above, channels - 1);
+    const xk = x + <usize>(n * channels + k0) * planeBytes;
+    const xc = x + <usize>item * planeBytes, yc = y + <usize>item * planeBytes;
+    let s = 0;
+    if (fast) {
+      for (; s + 4 <= plane; s += 4) {
+        let sq = f32x4.splat(0);
+        let at = xk + <usize>s * 4;
+        for (let k = k0; k <= k1; k++) {
+          const v = v128.load(at);
+          sq = f32x4.add(sq, f32x4.mul(v, v));
+          at += planeBytes;
+        }
+        const r = f32x4.sqrt(f32x4.add(biasv, f32x4.mul(scalev, sq)));
+        v128.store(yc + <usize>s * 4, f32x4.div(v128.load(xc + <usize>s * 4), f32x4.mul(r, f32x4.sqrt(r))));
+      }
+    }
+    for (; s < plane; s++) {
+      let sq: f32 = 0;
+      let at = xk + <usize>s * 4;
+      for (let k = k0; k <= k1; k++) {
+        const v = load<f32>(at);
+        sq = sq + v * v;
+        at += planeBytes;
+      }
+      const b = bias + scale * sq;
+      let d: f32;
+      if (fast) {
+        const r = Mathf.sqrt(b);
+        d = r * Mathf.sqrt(r);
+      } else {
+        d = <f32>Math.pow(<f64>b, <f64>beta);
+      }
+      store<f32>(yc + <usize>s * 4, load<f32>(xc + <usize>s * 4) / d);
+    }
+  }
+}
+
+/**
+ * f32_concat: Concat as copies. Row o of the output is the rows o of the inputs side by side; the output's
+ * elements are split evenly over threads and each copies the parts of the inputs that land in its share.
+ * Parameters: 0 y, 1 outer rows, 2 output row bytes, 3 inputs, then per input: source, row bytes, offset
+ * of its block in the output row.
+ */
+export function f32_concat(prm: usize, ith: i32, nth: i32): void {
+  const y = <usize>param(prm, 0), outer = param(prm, 1), rowBytes = <i64>param(prm, 2), count = param(prm, 3);
+  const total = (<i64>outer * rowBytes) >> 2;
+  const lo = ((total * ith) / nth) << 2, hi = ((total * (ith + 1)) / nth) << 2;
+  for (let o = 0; o < outer; o++) {
+    const rowStart = <i64>o * rowBytes;
+    if (rowStart >= hi || rowStart + rowBytes <= lo) continue;
+    for (let i = 0; i < count; i++) {
+      const src = <usize>param(prm, 4 + 3 * i), bytes = <i64>param(prm, 5 + 3 * i), offset = <i64>param(prm, 6 + 3 * i);
+      const a = max(rowStart + offset, lo), b = min(rowStart + offset + bytes, hi);
+      if (a >= b) continue;
+      memory.copy(y + <usize>a, src + <usize>(<i64>o * bytes + a - rowStart - offset), <usize>(b - a));
+    }
+  }
+}
