@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { JouleError } from '../../src/core/errors.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { decodeCaffe } from '../../src/formats/caffe/index.js';
 import { Ident, type TextMessage, encodeCaffemodel, toPrototxt } from './caffe-fixtures.js';
 import { blob, forward, load, net, t, values } from './caffe-helpers.js';
-
-function error(f: () => unknown): JouleError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof JouleError) return e;
-    throw e;
-  }
-  throw new Error('expected a JouleError');
-}
+import { catchJouleError } from '../helpers/errors.js';
 
 const layer = (name: string, type: string, bottom: string | string[], top: string | string[], extra: TextMessage = {}): TextMessage => ({ name, type, bottom, top, ...extra });
 
@@ -157,7 +147,7 @@ describe('Caffe nets', () => {
   });
 
   it('lists every layer it cannot convert in one error', () => {
-    const e = error(() => load(net({ data: [1, 2] }, [layer('a', 'Python', 'data', 'a'), layer('b', 'ReLU', 'a', 'b'), layer('c', 'ROIPooling', 'b', 'c')])));
+    const e = catchJouleError(() => load(net({ data: [1, 2] }, [layer('a', 'Python', 'data', 'a'), layer('b', 'ReLU', 'a', 'b'), layer('c', 'ROIPooling', 'b', 'c')])));
     expect(e.code).toBe('UNSUPPORTED_OPS');
     expect(e.message).toContain("2 layer(s) joule cannot convert: 'a' (type Python); 'c' (type ROIPooling)");
   });
@@ -165,7 +155,7 @@ describe('Caffe nets', () => {
   it('needs the weights of every layer that has them, and checks their shapes the way Caffe does', () => {
     const fc = (name: string, bottom: string) => layer(name, 'InnerProduct', bottom, name, { inner_product_param: { num_output: 3 } });
     const text = net({ data: [1, 2] }, [fc('fc1', 'data'), fc('fc2', 'fc1')]);
-    let e = error(() => decodeCaffe(text));
+    let e = catchJouleError(() => decodeCaffe(text));
     expect(e.code).toBe('MODEL_INVALID');
     expect(e.message).toContain("2 layer(s) need trained weights and no weights were given: 'fc1' (InnerProduct), 'fc2' (InnerProduct)");
     expect(decodeCaffe(text, { missingWeights: 'zeros' }).graph.initializers.get('fc2_w')!.shape).toEqual([3, 3]);
@@ -173,12 +163,12 @@ describe('Caffe nets', () => {
     const good = [Tensor.zeros('float32', [3, 2]), Tensor.zeros('float32', [3])];
     const legacy = encodeCaffemodel([{ name: 'fc1', type: 'InnerProduct', blobs: good }, { name: 'fc2', type: 'InnerProduct', blobs: [Tensor.zeros('float32', [3, 3]), Tensor.zeros('float32', [3])] }], { legacyBlobs: true });
     expect(decodeCaffe(text, { weights: legacy }).graph.initializers.get('fc1_w')!.shape).toEqual([3, 2]);
-    e = error(() => decodeCaffe(text, { weights: encodeCaffemodel([{ name: 'fc1', type: 'InnerProduct', blobs: good }]), weightsFile: 'm.caffemodel' }));
+    e = catchJouleError(() => decodeCaffe(text, { weights: encodeCaffemodel([{ name: 'fc1', type: 'InnerProduct', blobs: good }]), weightsFile: 'm.caffemodel' }));
     expect(e.message).toContain("m.caffemodel has none for them: 'fc2' (InnerProduct)");
     const wrong = encodeCaffemodel([{ name: 'fc1', type: 'InnerProduct', blobs: [Tensor.zeros('float32', [2, 3]), good[1]] }, { name: 'fc2', type: 'InnerProduct', blobs: good }]);
-    e = error(() => decodeCaffe(text, { weights: wrong, weightsFile: 'm.caffemodel' }));
+    e = catchJouleError(() => decodeCaffe(text, { weights: wrong, weightsFile: 'm.caffemodel' }));
     expect(e.message).toContain("layer 'fc1' (InnerProduct): blob 0 of layer 'fc1' in m.caffemodel has shape [2, 3]; the layer needs [3, 2]");
-    e = error(() => decodeCaffe(text, { weights: encodeCaffemodel([{ name: 'fc1', type: 'InnerProduct', blobs: [good[0]] }, { name: 'fc2', type: 'InnerProduct', blobs: good }]) }));
+    e = catchJouleError(() => decodeCaffe(text, { weights: encodeCaffemodel([{ name: 'fc1', type: 'InnerProduct', blobs: [good[0]] }, { name: 'fc2', type: 'InnerProduct', blobs: good }]) }));
     expect(e.message).toContain('has 1 blob(s) of weights in weights; it needs 2');
   });
 
@@ -188,9 +178,9 @@ describe('Caffe nets', () => {
       ['a', ['N', 3]],
       ['b', ['N', 3]],
     ]);
-    expect(error(() => load(net({ data: [1, 2] }, [layer('r', 'ReLU', 'nothing', 'r')]))).message).toContain("layer 'r' reads blob 'nothing'");
-    expect(error(() => load('layers { layer { name: "conv1" type: "conv" } }')).message).toContain("V0 format");
-    expect(error(() => load('input: "data"')).message).toContain('1 inputs need 4 input_dim values');
+    expect(catchJouleError(() => load(net({ data: [1, 2] }, [layer('r', 'ReLU', 'nothing', 'r')]))).message).toContain("layer 'r' reads blob 'nothing'");
+    expect(catchJouleError(() => load('layers { layer { name: "conv1" type: "conv" } }')).message).toContain("V0 format");
+    expect(catchJouleError(() => load('input: "data"')).message).toContain('1 inputs need 4 input_dim values');
   });
 
   it('reads the V1 format (layers with LayerType enums) for the definition and the weights alike', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { JouleError } from '../../src/core/errors.js';
 import { Ident, type TextMessage } from './caffe-fixtures.js';
 import { blob, forward, load, net, t, values } from './caffe-helpers.js';
+import { catchJouleError } from '../helpers/errors.js';
 
 const MAX = new Ident('MAX');
 const AVE = new Ident('AVE');
@@ -107,7 +107,7 @@ describe("Caffe's pooling", () => {
 
   it('refuses windows Caffe would leave empty, STOCHASTIC pooling and pads as large as the window', () => {
     const refuse = (param: TextMessage, fragment: string) => {
-      const e = catchError(() => load(net({ data: [1, 1, 5, 5] }, [pooling(param)])));
+      const e = catchJouleError(() => load(net({ data: [1, 1, 5, 5] }, [pooling(param)])));
       expect(e.code).toBe('MODEL_INVALID');
       expect(e.message).toContain("layer 'pool' (Pooling)");
       expect(e.message).toContain(fragment);
@@ -118,16 +118,6 @@ describe("Caffe's pooling", () => {
     refuse({ pool: AVE, kernel_size: 2, kernel_h: 2 }, 'either kernel_size or kernel_h');
   });
 });
-
-function catchError(f: () => unknown): JouleError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof JouleError) return e;
-    throw e;
-  }
-  throw new Error('expected a JouleError');
-}
 
 describe("Caffe's LRN", () => {
   it('ACROSS_CHANNELS: x / (k + alpha/n * sum of squares over n channels)^beta', () => {
@@ -149,7 +139,7 @@ describe("Caffe's LRN", () => {
 
   it('takes odd local sizes only', () => {
     const layer = { name: 'norm', type: 'LRN', bottom: 'data', top: 'norm', lrn_param: { local_size: 4 } };
-    expect(catchError(() => load(net({ data: [1, 3, 2, 2] }, [layer]))).message).toContain('odd');
+    expect(catchJouleError(() => load(net({ data: [1, 3, 2, 2] }, [layer]))).message).toContain('odd');
   });
 });
 

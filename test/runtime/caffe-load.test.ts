@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { JouleError } from '../../src/core/errors.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { encodeOnnx } from '../../src/formats/onnx/encode.js';
 import { Session } from '../../src/runtime/session.js';
 import { preprocessingOf, zoo } from '../../src/zoo/index.js';
 import { encodeBlob, encodeCaffemodel, smallNet } from '../formats/caffe-fixtures.js';
-
-async function expectError(p: Promise<unknown>, code: string, ...fragments: string[]): Promise<void> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, 'expected an error').toBeInstanceOf(JouleError);
-  expect((err as JouleError).code).toBe(code);
-  for (const f of fragments) expect((err as JouleError).message).toContain(f);
-}
+import { expectJouleError } from '../helpers/errors.js';
 
 const net = smallNet();
 const weights = encodeCaffemodel(net.weights);
@@ -33,7 +23,7 @@ describe('Session.load with Caffe models', () => {
   });
 
   it('fails without weights unless zero weights are asked for', async () => {
-    await expectError(Session.load({ prototxt: net.prototxt }), 'MODEL_INVALID', "'fc' (InnerProduct)", "missingWeights: 'zeros'");
+    await expectJouleError(Session.load({ prototxt: net.prototxt }), 'MODEL_INVALID', "'fc' (InnerProduct)", "missingWeights: 'zeros'");
     const session = await Session.load({ prototxt: new TextEncoder().encode(net.prototxt) }, { missingWeights: 'zeros' });
     expect(session.info.metadata['joule.weights']).toContain('zeros');
     await session.dispose();
@@ -48,15 +38,15 @@ describe('Session.load with Caffe models', () => {
     expect(preprocessingOf(onnx.info)?.mean).toEqual([100.5, 110.5, 120.5]);
     await onnx.dispose();
     const gray = encodeBlob(Tensor.zeros('float32', [1, 1, 4, 4]), true);
-    await expectError(Session.load({ prototxt: net.prototxt }, { weights, mean: gray }), 'BAD_ARGUMENT', '[..., 3, H, W]');
+    await expectJouleError(Session.load({ prototxt: net.prototxt }, { weights, mean: gray }), 'BAD_ARGUMENT', '[..., 3, H, W]');
   });
 
   it('refuses Caffe options for other models, and names unreadable files', async () => {
-    await expectError(Session.load('zoo:caffenet', { weights }), 'BAD_ARGUMENT', 'Caffe');
-    await expectError(Session.load('missing/deploy.prototxt'), 'IO', 'missing/deploy.prototxt');
-    await expectError(Session.load({ prototxt: 'models/deploy.prototxt' }), 'BAD_ARGUMENT', 'looks like a path');
-    await expectError(Session.load({ prototxt: net.prototxt }, { weights: 'missing.caffemodel' }), 'IO', 'missing.caffemodel');
-    await expectError(Session.load({ prototxt: net.prototxt }, { weights, missingWeights: 'some' as 'zeros' }), 'BAD_ARGUMENT', 'missingWeights');
-    await expectError(Session.load({ prototxt: net.prototxt }, { weights: new Uint8Array([0x0f, 0]) }), 'MODEL_DECODE', 'Caffe weights file');
+    await expectJouleError(Session.load('zoo:caffenet', { weights }), 'BAD_ARGUMENT', 'Caffe');
+    await expectJouleError(Session.load('missing/deploy.prototxt'), 'IO', 'missing/deploy.prototxt');
+    await expectJouleError(Session.load({ prototxt: 'models/deploy.prototxt' }), 'BAD_ARGUMENT', 'looks like a path');
+    await expectJouleError(Session.load({ prototxt: net.prototxt }, { weights: 'missing.caffemodel' }), 'IO', 'missing.caffemodel');
+    await expectJouleError(Session.load({ prototxt: net.prototxt }, { weights, missingWeights: 'some' as 'zeros' }), 'BAD_ARGUMENT', 'missingWeights');
+    await expectJouleError(Session.load({ prototxt: net.prototxt }, { weights: new Uint8Array([0x0f, 0]) }), 'MODEL_DECODE', 'Caffe weights file');
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { JouleError } from '../../src/core/errors.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { encodeOnnx } from '../../src/formats/onnx/encode.js';
 import { GraphBuilder, int } from '../../src/ir/builder.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { Session } from '../../src/runtime/session.js';
+import { expectJouleError } from '../helpers/errors.js';
 
 function bytesOf(graph: Graph): Uint8Array {
   return encodeOnnx({ graph, producer: 'test', metadata: {} });
@@ -24,16 +24,6 @@ function smallClassifier(): Graph {
   return b.build();
 }
 
-async function expectError(p: Promise<unknown>, code: string, ...fragments: string[]): Promise<void> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, 'expected an error').toBeInstanceOf(JouleError);
-  expect((err as JouleError).code).toBe(code);
-  for (const f of fragments) expect((err as JouleError).message).toContain(f);
-}
-
 describe('Session', () => {
   it('runs a model from bytes and reports symbolic inputs', async () => {
     const session = await Session.load(bytesOf(smallClassifier()), { backend: 'reference' });
@@ -47,19 +37,19 @@ describe('Session', () => {
     expect(p[4] + p[5] + p[6] + p[7]).toBeCloseTo(1, 6);
     expect(p[4]).toBeCloseTo(0.25, 6);
     await session.dispose();
-    await expectError(session.run({}), 'BAD_ARGUMENT', 'disposed');
+    await expectJouleError(session.run({}), 'BAD_ARGUMENT', 'disposed');
   });
 
   it('names the input, what was expected and what was given for a bad feed', async () => {
     const session = await Session.load(bytesOf(smallClassifier()));
     const x = Tensor.zeros('float32', [2, 3]);
     const z = Tensor.zeros('float32', [2, 2]);
-    await expectError(session.run({ x, z, extra: x }), 'BAD_FEED', "unknown input 'extra'", 'x (float32 [N, 3])');
-    await expectError(session.run({ x }), 'BAD_FEED', 'missing input z');
-    await expectError(session.run({ x: Tensor.zeros('int32', [2, 3]), z }), 'BAD_FEED', "'x'", 'float32', 'int32');
-    await expectError(session.run({ x: Tensor.zeros('float32', [6]), z }), 'BAD_FEED', "'x'", 'rank 2', 'rank 1');
-    await expectError(session.run({ x: Tensor.zeros('float32', [2, 4]), z }), 'BAD_FEED', "'x'", '[N, 3]', '[2, 4]');
-    await expectError(session.run({ x, z: Tensor.zeros('float32', [3, 2]) }), 'BAD_FEED', "'N'", '2', '3');
+    await expectJouleError(session.run({ x, z, extra: x }), 'BAD_FEED', "unknown input 'extra'", 'x (float32 [N, 3])');
+    await expectJouleError(session.run({ x }), 'BAD_FEED', 'missing input z');
+    await expectJouleError(session.run({ x: Tensor.zeros('int32', [2, 3]), z }), 'BAD_FEED', "'x'", 'float32', 'int32');
+    await expectJouleError(session.run({ x: Tensor.zeros('float32', [6]), z }), 'BAD_FEED', "'x'", 'rank 2', 'rank 1');
+    await expectJouleError(session.run({ x: Tensor.zeros('float32', [2, 4]), z }), 'BAD_FEED', "'x'", '[N, 3]', '[2, 4]');
+    await expectJouleError(session.run({ x, z: Tensor.zeros('float32', [3, 2]) }), 'BAD_FEED', "'N'", '2', '3');
     await session.dispose();
   });
 
@@ -70,7 +60,7 @@ describe('Session', () => {
     const c = b.node('Frobnicate', [a], {}, { name: 'frob', domain: 'com.example' })[0];
     const d = b.op('TfIdfVectorizer', [c], {}, 'tfidf');
     b.output(d, 'float32', undefined);
-    await expectError(Session.load(bytesOf(b.build())), 'UNSUPPORTED_OPS', "'frob' (op Frobnicate, domain 'com.example')", "'tfidf' (op TfIdfVectorizer");
+    await expectJouleError(Session.load(bytesOf(b.build())), 'UNSUPPORTED_OPS', "'frob' (op Frobnicate, domain 'com.example')", "'tfidf' (op TfIdfVectorizer");
   });
 
   it('rejects a node that reads a missing initializer', async () => {
@@ -78,21 +68,21 @@ describe('Session', () => {
     const x = b.input('x', 'float32', [1, 4]);
     const y = b.op('MatMul', [x, 'weights_that_are_not_there']);
     b.output(y, 'float32', [1, 4]);
-    await expectError(Session.load(bytesOf(b.build())), 'MODEL_INVALID', 'weights_that_are_not_there');
+    await expectJouleError(Session.load(bytesOf(b.build())), 'MODEL_INVALID', 'weights_that_are_not_there');
   });
 
   it('rejects truncated and corrupt model bytes', async () => {
     const bytes = bytesOf(smallClassifier());
-    await expectError(Session.load(bytes.subarray(0, Math.floor(bytes.length * 0.6))), 'MODEL_DECODE');
-    await expectError(Session.load(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3])), 'MODEL_DECODE');
-    await expectError(Session.load('does/not/exist.onnx'), 'IO', 'does/not/exist.onnx');
+    await expectJouleError(Session.load(bytes.subarray(0, Math.floor(bytes.length * 0.6))), 'MODEL_DECODE');
+    await expectJouleError(Session.load(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3])), 'MODEL_DECODE');
+    await expectJouleError(Session.load('does/not/exist.onnx'), 'IO', 'does/not/exist.onnx');
   });
 
   it('validates options', async () => {
     const bytes = bytesOf(smallClassifier());
-    await expectError(Session.load(bytes, { backend: 'gpu' as 'reference' }), 'BAD_ARGUMENT', "'gpu'", 'reference');
-    await expectError(Session.load(bytes, { precision: 'fp8' as 'fp16' }), 'BAD_ARGUMENT', 'fp8');
-    await expectError(Session.load(bytes, { threads: 0 }), 'BAD_ARGUMENT', 'threads');
+    await expectJouleError(Session.load(bytes, { backend: 'gpu' as 'reference' }), 'BAD_ARGUMENT', "'gpu'", 'reference');
+    await expectJouleError(Session.load(bytes, { precision: 'fp8' as 'fp16' }), 'BAD_ARGUMENT', 'fp8');
+    await expectJouleError(Session.load(bytes, { threads: 0 }), 'BAD_ARGUMENT', 'threads');
   });
 
   it('fp16 precision stores weights in float16 and agrees with fp32', async () => {
@@ -114,7 +104,7 @@ describe('Session limits', () => {
     const big = b.op('ConstantOfShape', [b.initializer('shape', Tensor.from('int64', [1e6, 1e6]))], {}, 'huge');
     const y = b.op('Add', [big, x]);
     b.output(y, 'float32', undefined);
-    await expectError(
+    await expectJouleError(
       Session.load(bytesOf(b.build())).then((s) => s.run({ x: Tensor.zeros('float32', [1]) })),
       'OUT_OF_MEMORY',
       '[1000000, 1000000]',

@@ -10,18 +10,9 @@ import { Tensor } from '../../../src/core/tensor.js';
 import { type Attribute, type Graph, type Node, makeGraph } from '../../../src/ir/graph.js';
 import { withInferredTypes } from '../../../src/ir/infer.js';
 import { relativeError } from '../../helpers/compare.js';
+import { ints } from '../../../src/ir/builder.js';
+import { randomFloats } from '../../helpers/random.js';
 
-function random(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
-
-const ints = (value: number[]): Attribute => ({ type: 'ints', value });
 
 /** A graph of one node (and optionally a Relu after it) with constant weights. */
 function oneNode(op: string, x: number[], weights: Record<string, Tensor>, attrs: Record<string, Attribute>, relu: boolean): Graph {
@@ -45,7 +36,7 @@ async function runOn(graph: Graph, x: Tensor, backend: typeof cpuBackend, thread
 }
 
 async function check(graph: Graph, xShape: number[], label: string): Promise<void> {
-  const x = new Tensor('float32', random(xShape.reduce((a, b) => a * b, 1), 99), xShape);
+  const x = new Tensor('float32', randomFloats(xShape.reduce((a, b) => a * b, 1), 99), xShape);
   const want = await runOn(graph, x, referenceBackend, 1);
   const one = await runOn(graph, x, cpuBackend, 1);
   const two = await runOn(graph, x, cpuBackend, 2);
@@ -85,8 +76,8 @@ const convCases: ConvCase[] = [
 describe('cpu backend: Conv against the reference', () => {
   it.each(convCases.map((c, i) => [i, c] as const))('case %i %j', async (i, c) => {
     const cg = c.x[1] / (c.group ?? 1);
-    const weights: Record<string, Tensor> = { w: new Tensor('float32', random(c.m * cg * c.kernel ** 2, i + 5), [c.m, cg, c.kernel, c.kernel]) };
-    if (c.bias === true) weights.b = new Tensor('float32', random(c.m, i + 7), [c.m]);
+    const weights: Record<string, Tensor> = { w: new Tensor('float32', randomFloats(c.m * cg * c.kernel ** 2, i + 5), [c.m, cg, c.kernel, c.kernel]) };
+    if (c.bias === true) weights.b = new Tensor('float32', randomFloats(c.m, i + 7), [c.m]);
     const attrs: Record<string, Attribute> = {};
     if (c.strides) attrs.strides = ints(c.strides);
     if (c.pads) attrs.pads = ints(c.pads);
@@ -101,10 +92,10 @@ describe('cpu backend: fully connected layers against the reference', () => {
   for (const batch of [1, 3, 10]) {
     it(`Gemm (transB, bias, alpha, beta) and MatMul at batch ${batch}`, async () => {
       const [k, n] = [37, 29];
-      const gemm = oneNode('Gemm', [batch, k], { w: new Tensor('float32', random(n * k, 3), [n, k]), c: new Tensor('float32', random(n, 4), [n]) },
+      const gemm = oneNode('Gemm', [batch, k], { w: new Tensor('float32', randomFloats(n * k, 3), [n, k]), c: new Tensor('float32', randomFloats(n, 4), [n]) },
         { transB: { type: 'int', value: 1 }, alpha: { type: 'float', value: 0.5 }, beta: { type: 'float', value: 2 } }, true);
       await check(gemm, [batch, k], `Gemm batch ${batch}`);
-      const matmul = oneNode('MatMul', [batch, k], { w: new Tensor('float32', random(n * k, 5), [k, n]) }, {}, false);
+      const matmul = oneNode('MatMul', [batch, k], { w: new Tensor('float32', randomFloats(n * k, 5), [k, n]) }, {}, false);
       await check(matmul, [batch, k], `MatMul batch ${batch}`);
     });
   }

@@ -8,21 +8,12 @@ import { ArenaPlanner } from '../../../src/backends/cpu/arena.js';
 import { BMode, encodeGemmJob, encodeGemvJob, gemmScratchBytes, packWeights } from '../../../src/backends/cpu/jobs.js';
 import { type KernelBuild, hasRelaxedSimd } from '../../../src/backends/cpu/kernels.js';
 import { ThreadPool } from '../../../src/backends/cpu/pool.js';
+import { randomFloats } from '../../helpers/random.js';
 
 const sizes = [1, 2, 5, 7, 8, 13, 31, 64, 97];
 const guard = 1024; // sentinel floats on each side of the output
 const sentinel = -12345.5;
 const maxThreads = 2;
-
-function random(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
 
 /** C [m, n] = bias + A [m, k] * B [k, n], in float64. */
 function naive(a: Float32Array, b: Float32Array, bias: Float32Array, m: number, n: number, k: number, relu: boolean): Float64Array {
@@ -112,9 +103,9 @@ describe.each(builds)('f32_conv_gemm_6x8 (%s)', (build) => {
   for (const mode of [BMode.Direct, BMode.Strided]) {
     it(`matches a naive GEMM on ${shapes.length} shapes, mode ${mode}, 1 and ${maxThreads} threads, bit-identical across thread counts`, () => {
       for (const [m, n, k] of shapes) {
-        const a = random(m * k, m * 1000 + k);
-        const b = random(k * n, n * 7 + k);
-        const bias = random(m, m + n);
+        const a = randomFloats(m * k, m * 1000 + k);
+        const b = randomFloats(k * n, n * 7 + k);
+        const bias = randomFloats(m, m + n);
         const relu = (m + n + k) % 2 === 0;
         const want = naive(a, b, bias, m, n, k, relu);
         const one = runGemm(pool(build, 1), mode, a, b, bias, m, n, k, relu);
@@ -131,9 +122,9 @@ describe.each(builds)('f32_conv_gemm_6x8 (%s)', (build) => {
   it('f32_gemv_4x4 matches a naive GEMV, bit-identical across thread counts', () => {
     for (const m of sizes) {
       for (const k of sizes) {
-        const w = random(m * k, m + 31 * k);
-        const x = random(k, k);
-        const bias = random(m, m);
+        const w = randomFloats(m * k, m + 31 * k);
+        const x = randomFloats(k, k);
+        const bias = randomFloats(m, m);
         const want = naive(w, x, bias, m, 1, k, m % 2 === 0);
         const outs = [1, maxThreads].map((threads) => {
           const p = pool(build, threads);

@@ -12,19 +12,9 @@ import { Tensor } from '../../../src/core/tensor.js';
 import { type Attribute, type Graph, type Node, makeGraph } from '../../../src/ir/graph.js';
 import { withInferredTypes } from '../../../src/ir/infer.js';
 import { relativeError } from '../../helpers/compare.js';
+import { int, ints } from '../../../src/ir/builder.js';
+import { randomFloats } from '../../helpers/random.js';
 
-function random(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
-
-const ints = (value: number[]): Attribute => ({ type: 'ints', value });
-const int = (value: number): Attribute => ({ type: 'int', value });
 
 /** A graph whose nodes each read some of the inputs and write one graph output. */
 function graphOf(inputs: Record<string, number[]>, nodes: Omit<Node, 'name' | 'domain'>[]): Graph {
@@ -49,7 +39,7 @@ async function runOn(graph: Graph, feeds: Map<string, Tensor>, backend: Backend,
 async function check(graph: Graph, kernels: string[], tolerance: number): Promise<void> {
   const feeds = new Map(graph.inputs.map((v, i) => {
     const shape = v.shape as number[];
-    return [v.name, new Tensor('float32', random(shape.reduce((a, b) => a * b, 1), 17 + i), shape)] as const;
+    return [v.name, new Tensor('float32', randomFloats(shape.reduce((a, b) => a * b, 1), 17 + i), shape)] as const;
   }));
   const want = (await runOn(graph, feeds, referenceBackend, 1)).outputs;
   const one = await runOn(graph, feeds, cpuBackend, 1);
@@ -108,7 +98,7 @@ describe('cpu backend: MaxPool and AveragePool against the reference', () => {
       { op: 'MaxPool', inputs: ['x'], outputs: ['b'], attrs: { kernel_shape: ints([2, 2]), dilations: ints([2, 2]) } },
     ];
     const graph = graphOf({ x: [1, 2, 7, 7] }, nodes);
-    const feeds = new Map([['x', new Tensor('float32', random(98, 3), [1, 2, 7, 7])]]);
+    const feeds = new Map([['x', new Tensor('float32', randomFloats(98, 3), [1, 2, 7, 7])]]);
     expect((await runOn(graph, feeds, cpuBackend, 2)).steps).toEqual(['MaxPool']);
   });
 });
