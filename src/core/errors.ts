@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'NPY' // a broken .npy file
   | 'IO'
   | 'OUT_OF_MEMORY' // a tensor too large to allocate
+  | 'BACKEND_UNAVAILABLE' // the backend cannot start here (no GPU adapter, a lost device)
   | 'INTERNAL';
 
 export class JouleError extends Error {

@@ -1,0 +1,99 @@
+import { JouleError } from '../../core/errors.js';
+
+/** Which adapter to ask for when a machine has several. */
+export type PowerPreference = 'high-performance' | 'low-power';
+
+/** A device with what joule needs to know about it. */
+export interface GpuContext {
+  readonly device: GPUDevice;
+  /** The adapter's vendor, architecture and description, for reports. */
+  readonly adapter: string;
+  /** Whether shaders may use f16 (the adapter has `shader-f16`). */
+  readonly f16: boolean;
+  readonly maxBinding: number;
+  /** Set once the device is lost; every later use fails with this reason. */
+  lost?: string;
+}
+
+const devices = new Map<string, Promise<GpuContext>>();
+/**
+ * Dawn's instance lives only as long as the object `create` returned is referenced: dropped, it is
+ * collected with work in flight and the process crashes. It is held here for the process's lifetime.
+ */
+let dawnInstance: GPU | undefined;
+
+/**
+ * The shared device for a power preference, created on first use: navigator.gpu in browsers, the
+ * `webgpu` package (Dawn) in Node. Its limits are raised to the adapter's, so that large weights bind.
+ */
+export function acquireGpu(powerPreference: PowerPreference = 'high-performance'): Promise<GpuContext> {
+  let pending = devices.get(powerPreference);
+  if (pending === undefined) {
+    pending = openDevice(powerPreference);
+    devices.set(powerPreference, pending);
+    // A failed attempt is not cached: the next session asks again.
+    pending.catch(() => devices.delete(powerPreference));
+  }
+  return pending;
+}
+
+const noAdapter =
+  'no WebGPU adapter was found. In Node joule uses the `webgpu` package (Dawn), which needs a Vulkan driver: ' +
+  'a GPU driver, or Mesa 25 or newer (lavapipe, a software driver: on Debian bookworm, `apt-get install -t bookworm-backports mesa-vulkan-drivers`). ' +
+  'In a browser, WebGPU must be enabled (Chromium: --enable-unsafe-webgpu where it is not on by default)';
+
+async function gpuEntryPoint(): Promise<GPU> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu !== undefined) return nav.gpu;
+  if (typeof process === 'undefined' || process.versions?.node === undefined) throw new JouleError('BACKEND_UNAVAILABLE', noAdapter);
+  // Kept out of static imports so that browser bundles never see it.
+  const dawnPackage = 'webgpu';
+  let dawn: { create(flags: string[]): GPU; globals: object };
+  try {
+    dawn = (await import(dawnPackage)) as typeof dawn;
+  } catch (e) {
+    throw new JouleError('BACKEND_UNAVAILABLE', `the webgpu package (Dawn for Node) could not be loaded: ${(e as Error).message}`);
+  }
+  // Dawn's classes (GPUBufferUsage and the rest) are what WebGPU code expects to find as globals.
+  for (const [name, value] of Object.entries(dawn.globals)) {
+    if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
+  }
+  dawnInstance ??= dawn.create([]);
+  return dawnInstance;
+}
+
+async function openDevice(powerPreference: PowerPreference): Promise<GpuContext> {
+  const gpu = await gpuEntryPoint();
+  const adapter = await gpu.requestAdapter({ powerPreference });
+  if (adapter === null) throw new JouleError('BACKEND_UNAVAILABLE', noAdapter);
+  const f16 = adapter.features.has('shader-f16');
+  const limits = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredFeatures: f16 ? ['shader-f16'] : [],
+    requiredLimits: {
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+      maxStorageBuffersPerShaderStage: Math.min(limits.maxStorageBuffersPerShaderStage, 10),
+    },
+  });
+  const info = adapter.info;
+  const context: GpuContext = {
+    device,
+    adapter: [info.vendor, info.architecture, info.description].filter((s) => s !== '').join(' / ') || 'unknown adapter',
+    f16,
+    maxBinding: Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize),
+  };
+  void device.lost.then((why) => {
+    context.lost = `the WebGPU device was lost (${why.reason}): ${why.message}`;
+    // The next session opens a fresh device.
+    devices.delete(powerPreference);
+  });
+  return context;
+}
+
+/** Throws the device's loss as a JouleError, if it was lost. */
+export function checkDevice(context: GpuContext): void {
+  if (context.lost !== undefined) throw new JouleError('BACKEND_UNAVAILABLE', context.lost);
+}

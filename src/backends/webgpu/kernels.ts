@@ -1,0 +1,426 @@
+import { type Storage, emitShader } from './wgsl.js';
+
+/**
+ * The WGSL kernels, as templates over the storage type and a few compile-time choices. Parameters are
+ * read from the uniform block in the order each template documents; `prepared.ts` packs them.
+ */
+
+/** Output tile of the convolution GEMM: 64 x 64 from 16 x 16 threads, 4 x 4 each, K in steps of 16. */
+export const convTile = { m: 64, n: 64, k: 16 } as const;
+
+/**
+ * Convolution as an implicit GEMM, also serving Gemm/MatMul as a 1x1 convolution over a 1x1 image:
+ * C[m, p] = sum_k W[g*mg + m, k] * im2col(X)[k, p] for group g = wid.z % groups, p = n*OH*OW + s.
+ * The im2col matrix is never built: each tile of B is gathered from X into workgroup memory.
+ * With splits > 1 (split-K) the z dimension also picks a slice of K, and the partial sums go to a
+ * float32 scratch buffer that `splitReduce` finishes; otherwise bias and ReLU are applied here and the
+ * result is written at channel `offset` of an output with `outChannels` channels (a Concat's slice).
+ *
+ * Params: 0 P, 1 OH*OW, 2 OW, 3 mg, 4 K, 5 C, 6 H, 7 W, 8 Cg, 9 KH, 10 KW, 11 sh, 12 sw, 13 pt, 14 pl,
+ * 15 dh, 16 dw, 17 outChannels, 18 offset, 19 groups, 20 splits, 21 K per split.
+ */
+export function convGemm(storage: Storage, relu: boolean): string {
+  return emitShader({
+    storage,
+    bindings: [
+      { name: 'x', access: 'read', type: 'T' },
+      { name: 'w', access: 'read', type: 'T' },
+      { name: 'bias', access: 'read', type: 'T' },
+      { name: 'y', access: 'read_write', type: 'T' },
+      { name: 'partial', access: 'read_write', type: 'f32' },
+    ],
+    workgroup: [16, 16],
+    declarations: `
+var<workgroup> As: array<f32, ${convTile.k * convTile.m}>;
+var<workgroup> Bs: array<f32, ${convTile.k * convTile.n}>;`,
+    body: `
+  let P = p(0u); let OHW = p(1u); let OW = p(2u); let mg = p(3u); let K = p(4u);
+  let C = p(5u); let H = p(6u); let W = p(7u); let Cg = p(8u); let KH = p(9u); let KW = p(10u);
+  let sh = p(11u); let sw = p(12u); let pt = i32(p(13u)); let pl = i32(p(14u)); let dh = p(15u); let dw = p(16u);
+  let groups = p(19u); let splits = p(20u); let kPerSplit = p(21u);
+  let g = wid.z % groups;
+  let split = wid.z / groups;
+  let kBegin = split * kPerSplit;
+  let kEnd = min(K, kBegin + kPerSplit);
+  let m0 = wid.y * 64u;
+  let p0 = wid.x * 64u;
+  let tx = lid.x; let ty = lid.y;
+  let KHW = KH * KW;
+
+  // The column of B this thread gathers at every K step, decomposed once.
+  let bCol = lidx % 64u;
+  let bp = p0 + bCol;
+  let bValid = bp < P;
+  let bn = bp / OHW;
+  let bs = bp % OHW;
+  let bih0 = i32((bs / OW) * sh) - pt;
+  let biw0 = i32((bs % OW) * sw) - pl;
+  let bBase = (bn * C + g * Cg) * H * W;
+  // The row of A this thread loads: rows lidx / 16 + 16 q at K offset lidx % 16.
+  let aK = lidx % 16u;
+  let aRow = lidx / 16u;
+
+  var acc: array<f32, 16>;
+  for (var i = 0u; i < 16u; i++) { acc[i] = 0.0; }
+
+  for (var k0 = kBegin; k0 < kEnd; k0 += 16u) {
+    for (var q = 0u; q < 4u; q++) {
+      let row = aRow + 16u * q;
+      let m = m0 + row;
+      let k = k0 + aK;
+      var a = 0.0;
+      if (m < mg && k < kEnd) { a = f32(w[(g * mg + m) * K + k]); }
+      As[aK * 64u + row] = a;
+
+      let kk = lidx / 64u + 4u * q;
+      let kb = k0 + kk;
+      var b = 0.0;
+      if (bValid && kb < kEnd) {
+        let c = kb / KHW;
+        let r = kb % KHW;
+        let ih = bih0 + i32((r / KW) * dh);
+        let iw = biw0 + i32((r % KW) * dw);
+        if (ih >= 0 && ih < i32(H) && iw >= 0 && iw < i32(W)) {
+          b = f32(x[bBase + (c * H + u32(ih)) * W + u32(iw)]);
+        }
+      }
+      Bs[kk * 64u + bCol] = b;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < 16u; kk++) {
+      var av: array<f32, 4>;
+      var bv: array<f32, 4>;
+      for (var i = 0u; i < 4u; i++) {
+        av[i] = As[kk * 64u + ty + 16u * i];
+        bv[i] = Bs[kk * 64u + tx + 16u * i];
+      }
+      for (var i = 0u; i < 4u; i++) {
+        for (var j = 0u; j < 4u; j++) { acc[i * 4u + j] = fma(av[i], bv[j], acc[i * 4u + j]); }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  let outChannels = p(17u); let offset = p(18u);
+  for (var i = 0u; i < 4u; i++) {
+    let m = m0 + ty + 16u * i;
+    if (m >= mg) { continue; }
+    let gm = g * mg + m;
+    for (var j = 0u; j < 4u; j++) {
+      let col = p0 + tx + 16u * j;
+      if (col >= P) { continue; }
+      if (splits > 1u) {
+        partial[(split * groups * mg + gm) * P + col] = acc[i * 4u + j];
+      } else {
+        var v = acc[i * 4u + j] + f32(bias[gm]);
+        ${relu ? 'v = max(v, 0.0);' : ''}
+        y[((col / OHW) * outChannels + offset + gm) * OHW + col % OHW] = T(v);
+      }
+    }
+  }`,
+  });
+}
+
+/**
+ * Finishes a split-K convolution: sums the splits' partial results, adds the bias, applies ReLU and
+ * writes the output slice. Params: 0 P, 1 OH*OW, 2 M (all groups), 3 splits, 4 outChannels, 5 offset.
+ */
+export function splitReduce(storage: Storage, relu: boolean): string {
+  return emitShader({
+    storage,
+    bindings: [
+      { name: 'partial', access: 'read', type: 'f32' },
+      { name: 'bias', access: 'read', type: 'T' },
+      { name: 'y', access: 'read_write', type: 'T' },
+    ],
+    workgroup: [256],
+    body: `
+  let P = p(0u); let OHW = p(1u); let M = p(2u); let splits = p(3u);
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= M * P) { return; }
+  let m = i / P;
+  let col = i % P;
+  var v = f32(bias[m]);
+  for (var s = 0u; s < splits; s++) { v += partial[s * M * P + i]; }
+  ${relu ? 'v = max(v, 0.0);' : ''}
+  y[((col / OHW) * p(4u) + p(5u) + m) * OHW + col % OHW] = T(v);`,
+  });
+}
+
+/** Rows of W one GEMV workgroup reduces: 8 rows x 32 lanes. */
+export const gemvRows = 8;
+
+/**
+ * A fully connected layer at batch 1, bound by reading W once: y[m] = W[m, :] . x + bias[m], 32 lanes per
+ * row reading W in vec4s where K allows. Params: 0 M, 1 K (in vectors when `vector`), 2 outChannels,
+ * 3 offset.
+ */
+export function gemv(storage: Storage, relu: boolean, vector: boolean): string {
+  const v = vector ? 'vec4<T>' : 'T';
+  const dot = vector ? 'dot(vec4<f32>(w[row * K + k]), vec4<f32>(x[k]))' : 'f32(w[row * K + k]) * f32(x[k])';
+  return emitShader({
+    storage,
+    bindings: [
+      { name: 'x', access: 'read', type: v },
+      { name: 'w', access: 'read', type: v },
+      { name: 'bias', access: 'read', type: 'T' },
+      { name: 'y', access: 'read_write', type: 'T' },
+    ],
+    workgroup: [256],
+    declarations: `var<workgroup> sums: array<f32, 256>;`,
+    body: `
+  let M = p(0u); let K = p(1u);
+  let lane = lidx % 32u;
+  let row = (wid.x + wid.y * nwg.x) * ${gemvRows}u + lidx / 32u;
+  var acc = 0.0;
+  if (row < M) {
+    for (var k = lane; k < K; k += 32u) { acc += ${dot}; }
+  }
+  sums[lidx] = acc;
+  workgroupBarrier();
+  for (var half = 16u; half > 0u; half /= 2u) {
+    if (lane < half) { sums[lidx] += sums[lidx + half]; }
+    workgroupBarrier();
+  }
+  if (lane == 0u && row < M) {
+    var v = sums[lidx] + f32(bias[row]);
+    ${relu ? 'v = max(v, 0.0);' : ''}
+    y[p(3u) + row] = T(v);
+  }`,
+  });
+}
+
+/**
+ * 2-D max or average pooling, one thread per output element. Params: 0 outputs, 1 H, 2 W, 3 OH, 4 OW,
+ * 5 KH, 6 KW, 7 sh, 8 sw, 9 pt, 10 pl, 11 H + pb, 12 W + pr, 13 count_include_pad.
+ * A window that runs past the end padding (ceil mode) never counts the overhang.
+ */
+export function pool2d(storage: Storage, kind: 'max' | 'avg'): string {
+  return emitShader({
+    storage,
+    bindings: [
+      { name: 'x', access: 'read', type: 'T' },
+      { name: 'y', access: 'read_write', type: 'T' },
+    ],
+    workgroup: [256],
+    body: `
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= p(0u)) { return; }
+  let H = i32(p(1u)); let W = i32(p(2u)); let OH = p(3u); let OW = p(4u);
+  let plane = i / (OH * OW);
+  let s = i % (OH * OW);
+  let h0 = i32((s / OW) * p(7u)) - i32(p(9u));
+  let w0 = i32((s % OW) * p(8u)) - i32(p(10u));
+  let h1 = min(h0 + i32(p(5u)), i32(p(11u)));
+  let w1 = min(w0 + i32(p(6u)), i32(p(12u)));
+  let padded = f32((h1 - h0) * (w1 - w0));
+  let hb = max(h0, 0); let he = min(h1, H);
+  let wb = max(w0, 0); let we = min(w1, W);
+  let base = plane * u32(H * W);
+  ${kind === 'max' ? 'var v = -3.402823e38;' : 'var v = 0.0;'}
+  for (var h = hb; h < he; h++) {
+    for (var w = wb; w < we; w++) {
+      let e = f32(x[base + u32(h * W + w)]);
+      ${kind === 'max' ? 'v = max(v, e);' : 'v += e;'}
+    }
+  }
+  ${kind === 'avg' ? 'v /= select(f32((he - hb) * (we - wb)), padded, p(13u) != 0u);' : ''}
+  y[i] = T(v);`,
+  });
+}
+
+/** The mean or max of each plane (GlobalAveragePool, GlobalMaxPool). Params: 0 planes, 1 plane size. */
+export function globalPool(storage: Storage, kind: 'max' | 'avg'): string {
+  return emitShader({
+    storage,
+    bindings: [
+      { name: 'x', access: 'read', type: 'T' },
+      { name: 'y', access: 'read_write', type: 'T' },
+    ],
+    workgroup: [64],
+    body: `
+  let i = gid.x + gid.y * nwg.x * 64u;
+  if (i >= p(0u)) { return; }
+  let n = p(1u);
+  ${kind === 'max' ? 'var v = -3.402823e38;' : 'var v = 0.0;'}
+  for (var k = 0u; k < n; k++) {
+    let e = f32(x[i * n + k]);
+    ${kind === 'max' ? 'v = max(v, e);' : 'v += e;'}
+  }
+  ${kind === 'avg' ? 'v /= f32(n);' : ''}
+  y[i] = T(v);`,
+  });
+}
+
+/**
+ * LRN across channels: y = x / (bias + alpha/size * sum of x^2 over the window)^beta.
+ * Params: 0 elements, 1 C, 2 plane, 3 channels before, 4 channels after, 5 alpha/size, 6 bias, 7 beta.
+ */
+export function lrn(storage: Storage): string {
+  return emitShader({
+    storage,
+    bindings: [
+      { name: 'x', access: 'read', type: 'T' },
+      { name: 'y', access: 'read_write', type: 'T' },
+    ],
+    workgroup: [256],
+    body: `
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= p(0u)) { return; }
+  let C = i32(p(1u)); let plane = p(2u);
+  let c = i32((i / plane) % u32(C));
+  let base = i - u32(c) * plane;
+  var sum = 0.0;
+  for (var k = max(c - i32(p(3u)), 0); k <= min(c + i32(p(4u)), C - 1); k++) {
+    let e = f32(x[base + u32(k) * plane]);
+    sum += e * e;
+  }
+  y[i] = T(f32(x[i]) / pow(pf(6u) + pf(5u) * sum, pf(7u)));`,
+  });
+}
+
+/** Softmax over contiguous rows, one workgroup per row. Params: 0 rows, 1 row length. */
+export function softmax(storage: Storage): string {
+  return emitShader({
+    storage,
+    bindings: [
+      { name: 'x', access: 'read', type: 'T' },
+      { name: 'y', access: 'read_write', type: 'T' },
+    ],
+    workgroup: [256],
+    declarations: 'var<workgroup> scratch: array<f32, 256>;',
+    body: `
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= p(0u)) { return; }
+  let n = p(1u);
+  let base = row * n;
+  var m = -3.402823e38;
+  for (var k = lidx; k < n; k += 256u) { m = max(m, f32(x[base + k])); }
+  scratch[lidx] = m;
+  workgroupBarrier();
+  for (var half = 128u; half > 0u; half /= 2u) {
+    if (lidx < half) { scratch[lidx] = max(scratch[lidx], scratch[lidx + half]); }
+    workgroupBarrier();
+  }
+  m = scratch[0];
+  workgroupBarrier();
+  var s = 0.0;
+  for (var k = lidx; k < n; k += 256u) { s += exp(f32(x[base + k]) - m); }
+  scratch[lidx] = s;
+  workgroupBarrier();
+  for (var half = 128u; half > 0u; half /= 2u) {
+    if (lidx < half) { scratch[lidx] += scratch[lidx + half]; }
+    workgroupBarrier();
+  }
+  s = scratch[0];
+  for (var k = lidx; k < n; k += 256u) { y[base + k] = T(exp(f32(x[base + k]) - m) / s); }`,
+  });
+}
+
+/** The elementwise functions of one input; `a` and `b` are float parameters 1 and 2 (Clip's bounds, alpha). */
+export const unaryExpressions: Readonly<Record<string, string>> = {
+  Relu: 'max(v, 0.0)',
+  Clip: 'clamp(v, pf(1u), pf(2u))',
+  LeakyRelu: 'select(v * pf(1u), v, v >= 0.0)',
+  Sigmoid: '1.0 / (1.0 + exp(-v))',
+  Tanh: 'tanh(v)',
+  Identity: 'v',
+};
+
+/** y = f(x) elementwise. Params: 0 elements, 1 and 2 the function's float parameters. */
+export function unary(storage: Storage, op: string, input: Storage = storage): string {
+  return emitShader({
+    storage,
+    bindings: [
+      { name: 'x', access: 'read', type: input },
+      { name: 'y', access: 'read_write', type: 'T' },
+    ],
+    workgroup: [256],
+    body: `
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= p(0u)) { return; }
+  let v = f32(x[i]);
+  y[i] = T(${unaryExpressions[op]});`,
+  });
+}
+
+export const binaryExpressions: Readonly<Record<string, string>> = {
+  Add: 'a + b',
+  Sub: 'a - b',
+  Mul: 'a * b',
+  Div: 'a / b',
+};
+
+/** The largest rank the broadcasting binary kernel takes. */
+export const maxBinaryRank = 6;
+
+/**
+ * y = a op b with broadcasting. Params: 0 elements, 1 rank, then per axis (outermost first) the output
+ * size, a's stride and b's stride (0 along broadcast axes).
+ */
+export function binary(storage: Storage, op: string): string {
+  return emitShader({
+    storage,
+    bindings: [
+      { name: 'xa', access: 'read', type: 'T' },
+      { name: 'xb', access: 'read', type: 'T' },
+      { name: 'y', access: 'read_write', type: 'T' },
+    ],
+    workgroup: [256],
+    body: `
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= p(0u)) { return; }
+  let rank = p(1u);
+  var rest = i;
+  var ia = 0u; var ib = 0u;
+  for (var d = i32(rank) - 1; d >= 0; d--) {
+    let at = 2u + 3u * u32(d);
+    let size = p(at);
+    let coord = rest % size;
+    rest /= size;
+    ia += coord * p(at + 1u);
+    ib += coord * p(at + 2u);
+  }
+  let a = f32(xa[ia]); let b = f32(xb[ib]);
+  y[i] = T(${binaryExpressions[op]});`,
+  });
+}
+
+/**
+ * Copies rows of one Concat input into its slice of the output. Params: 0 elements, 1 the input's row
+ * length, 2 the output's row length, 3 the slice's offset in the row.
+ */
+export function copySlice(storage: Storage): string {
+  return emitShader({
+    storage,
+    bindings: [
+      { name: 'x', access: 'read', type: 'T' },
+      { name: 'y', access: 'read_write', type: 'T' },
+    ],
+    workgroup: [256],
+    body: `
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= p(0u)) { return; }
+  let row = p(1u);
+  y[(i / row) * p(2u) + p(3u) + i % row] = x[i];`,
+  });
+}
+
+/** y = x * scale[c] + shift[c] over [N, C, plane] (an unfolded BatchNormalization). Params: 0 elements, 1 C, 2 plane. */
+export function channelAffine(storage: Storage): string {
+  return emitShader({
+    storage,
+    bindings: [
+      { name: 'x', access: 'read', type: 'T' },
+      { name: 'scale', access: 'read', type: 'T' },
+      { name: 'shift', access: 'read', type: 'T' },
+      { name: 'y', access: 'read_write', type: 'T' },
+    ],
+    workgroup: [256],
+    body: `
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= p(0u)) { return; }
+  let c = (i / p(2u)) % p(1u);
+  y[i] = T(fma(f32(x[i]), f32(scale[c]), f32(shift[c])));`,
+  });
+}

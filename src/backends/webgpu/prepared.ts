@@ -1,0 +1,422 @@
+import { JouleError } from '../../core/errors.js';
+import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../../core/float16.js';
+import { Tensor } from '../../core/tensor.js';
+import { type Graph, type Node, onnxOpset } from '../../ir/graph.js';
+import { withInferredTypes } from '../../ir/infer.js';
+import type { BackendOptions, PreparedGraph, Profile } from '../backend.js';
+import { runNode } from '../reference/interpreter.js';
+import { type GpuContext, acquireGpu, checkDevice } from './device.js';
+import { unary } from './kernels.js';
+import { type ConcatLayer, type ConvLayer, type EmitContext, type Layer, elementwiseGroups, lowerNode } from './lower.js';
+import { Params, paramWords } from './wgsl.js';
+
+type Shape = readonly number[];
+
+/** One recorded dispatch, with everything bound at prepare. */
+interface Dispatch {
+  readonly label: string;
+  readonly pipeline: GPUComputePipeline;
+  readonly bindGroup: GPUBindGroup;
+  readonly groups: readonly [number, number, number];
+}
+
+/** A step of a run: dispatches recorded into the current command encoder, or a node on the host. */
+type Step =
+  | { readonly kind: 'gpu'; readonly dispatches: Dispatch[] }
+  | { readonly kind: 'host'; readonly node: Node; readonly index: number };
+
+const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+
+/** The pipeline for a WGSL source, compiled once per device: the source is the key. */
+function pipelineFor(device: GPUDevice, code: string): GPUComputePipeline {
+  let cache = pipelines.get(device);
+  if (cache === undefined) pipelines.set(device, (cache = new Map()));
+  let pipeline = cache.get(code);
+  if (pipeline === undefined) {
+    pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } });
+    cache.set(code, pipeline);
+  }
+  return pipeline;
+}
+
+const align = (n: number, to: number): number => Math.ceil(n / to) * to;
+
+/**
+ * Prepares a graph with concrete shapes for WebGPU: every node the kernels take becomes dispatches
+ * recorded once, with weights uploaded and memory assigned by liveness; a ReLU after a convolution or
+ * fully connected layer becomes its epilogue, and convolutions feeding a Concat write their slice of it
+ * directly. Nodes the kernels do not take run on the host, with their inputs read back and their outputs
+ * written up. A run is one command encoder and one submission between host steps, and one readback.
+ */
+export async function prepareWebGpu(input: Graph, options: BackendOptions, gpu?: GpuContext): Promise<PreparedGraph> {
+  const context = gpu ?? (await acquireGpu());
+  checkDevice(context);
+  const { device } = context;
+  const storage = options.precision === 'fp16' && context.f16 ? 'f16' : 'f32';
+  const bytesPer = storage === 'f16' ? 2 : 4;
+  const graph = withInferredTypes(input);
+  const opset = onnxOpset(graph);
+  const nodes = graph.nodes;
+
+  // Constants: initializers, and Casts of them (how fp16 weights arrive).
+  const castOf = new Map<string, Tensor>();
+  for (const node of nodes) {
+    const source = node.op === 'Cast' ? graph.initializers.get(node.inputs[0]) : undefined;
+    if (source !== undefined && source.dtype === 'float16' && node.attrs.to?.value === 1) castOf.set(node.outputs[0], source);
+  }
+  const constant = (name: string): Tensor | undefined => {
+    const t = graph.initializers.get(name) ?? castOf.get(name);
+    return t !== undefined && (t.dtype === 'float32' || t.dtype === 'float16') ? t : undefined;
+  };
+  const shape = (name: string): Shape | undefined => {
+    const t = graph.valueTypes.get(name) ?? graph.inputs.find((v) => v.name === name);
+    if (t?.dtype !== 'float32' || t.shape === undefined || !t.shape.every((d) => typeof d === 'number')) return undefined;
+    return t.shape as Shape;
+  };
+  const cx = { graph, opset, shape, constant };
+
+  const readers = new Map<string, number[]>();
+  nodes.forEach((node, i) => node.inputs.forEach((name) => name !== '' && readers.set(name, [...(readers.get(name) ?? []), i])));
+  const graphOutputs = new Set(graph.outputs.map((o) => o.name));
+
+  const layers = new Map<number, Layer>();
+  nodes.forEach((node, i) => {
+    if (castOf.has(node.outputs[0])) return;
+    const layer = lowerNode(node, cx);
+    if (layer !== undefined) layers.set(i, layer);
+  });
+
+  // Fusion. A ReLU that is the only reader of a convolution's output becomes its epilogue.
+  const skipped = new Set<number>();
+  for (const layer of layers.values()) {
+    if (!isConv(layer) || graphOutputs.has(layer.writes)) continue;
+    const next = readers.get(layer.writes) ?? [];
+    if (next.length === 1 && nodes[next[0]].op === 'Relu' && layers.has(next[0])) {
+      layer.relu = true;
+      layer.writes = nodes[next[0]].outputs[0];
+      skipped.add(next[0]);
+    }
+  }
+  // A convolution whose only reader is a Concat along channels writes its slice of the Concat directly.
+  const writerOf = new Map<string, ConvLayer>();
+  for (const layer of layers.values()) if (isConv(layer)) writerOf.set(layer.writes, layer);
+  const sliceOf = new Map<string, string>();
+  for (const layer of layers.values()) {
+    if (!isConcat(layer) || layer.axis !== 1) continue;
+    const channels = shape(layer.writes)![1];
+    let offset = 0;
+    for (const name of layer.reads) {
+      const producer = writerOf.get(name);
+      const only = (readers.get(name) ?? []).length === 1 && !graphOutputs.has(name);
+      if (producer !== undefined && only) {
+        producer.target = { channels, offset };
+        producer.writes = layer.writes;
+        layer.copied.delete(name);
+        sliceOf.set(name, layer.writes);
+      }
+      offset += shape(name)![1];
+    }
+  }
+
+  // Memory: every value the GPU reads or writes has a home; aliases (Reshape, Flatten) share their input's.
+  const homeOf = (name: string): string => {
+    for (let at = name; ; ) {
+      const next = sliceOf.get(at) ?? aliasOf.get(at);
+      if (next === undefined) return at;
+      at = next;
+    }
+  };
+  const aliasOf = new Map<string, string>();
+  for (const layer of layers.values()) if (layer.alias === true) aliasOf.set(layer.writes, layer.reads[0]);
+  const gpuValues = new Set<string>();
+  for (const [i, layer] of layers) {
+    if (skipped.has(i)) continue;
+    for (const name of layer.reads) gpuValues.add(name);
+    gpuValues.add(layer.writes);
+  }
+  const lastUse = new Map<string, number>();
+  nodes.forEach((node, i) => node.inputs.forEach((name) => lastUse.set(homeOf(name), Math.max(lastUse.get(homeOf(name)) ?? -1, i))));
+  for (const name of graphOutputs) lastUse.set(homeOf(name), nodes.length);
+  nodes.forEach((node, i) => {
+    const layer = layers.get(i);
+    if (layer !== undefined) lastUse.set(homeOf(layer.writes), Math.max(lastUse.get(homeOf(layer.writes)) ?? -1, i));
+  });
+
+  // Slots are reused by liveness: a value takes a free slot (growing it if needed) when first written.
+  const slots: { bytes: number; free: boolean }[] = [];
+  const slotOf = new Map<string, number>();
+  const valueBytes = (name: string): number => {
+    const s = shape(name);
+    if (s === undefined) throw new JouleError('INTERNAL', `value '${name}' has no concrete float32 shape`);
+    const bytes = align(Math.max(1, s.reduce((a, b) => a * b, 1)) * bytesPer, 16);
+    if (bytes > context.maxBinding) {
+      throw new JouleError('OUT_OF_MEMORY', `value '${name}' ${JSON.stringify(s)} needs ${bytes} bytes on the GPU; this adapter binds at most ${context.maxBinding} bytes: use a smaller batch`);
+    }
+    return bytes;
+  };
+  const place = (home: string): void => {
+    if (slotOf.has(home)) return;
+    const bytes = valueBytes(home);
+    let best = -1;
+    slots.forEach((s, i) => {
+      if (s.free && (best < 0 || Math.abs(s.bytes - bytes) < Math.abs(slots[best].bytes - bytes))) best = i;
+    });
+    if (best < 0) {
+      slots.push({ bytes, free: false });
+      best = slots.length - 1;
+    }
+    slots[best] = { bytes: Math.max(bytes, slots[best].bytes), free: false };
+    slotOf.set(home, best);
+  };
+  const release = (upTo: number): void => {
+    for (const [home, slot] of slotOf) if ((lastUse.get(home) ?? -1) < upTo && !slots[slot].free && !freed.has(home)) {
+      slots[slot].free = true;
+      freed.add(home);
+    }
+  };
+  const freed = new Set<string>();
+  // Values that come from the host (graph inputs, outputs of host steps) and are read on the GPU.
+  const uploads = new Map<string, number>();
+  for (const v of graph.inputs) if (gpuValues.has(v.name)) place(homeOf(v.name));
+  nodes.forEach((node, i) => {
+    release(i);
+    const layer = layers.get(i);
+    if (skipped.has(i)) return;
+    if (layer === undefined) {
+      for (const name of node.outputs) if (gpuValues.has(name)) place(homeOf(name));
+      return;
+    }
+    for (const name of layer.reads) if (!slotOf.has(homeOf(name)) && constant(name) === undefined) place(homeOf(name));
+    place(homeOf(layer.writes));
+  });
+
+  const buffers: GPUBuffer[] = [];
+  const track = (b: GPUBuffer): GPUBuffer => (buffers.push(b), b);
+  const storageUsage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  device.pushErrorScope('validation');
+  device.pushErrorScope('out-of-memory');
+  const slotBuffers = slots.map((s, i) => track(device.createBuffer({ label: `slot ${i}`, size: s.bytes, usage: storageUsage })));
+  const valueBuffer = (name: string): GPUBuffer => {
+    const slot = slotOf.get(homeOf(name));
+    if (slot === undefined) throw new JouleError('INTERNAL', `value '${name}' has no GPU memory`);
+    return slotBuffers[slot];
+  };
+
+  // Record every step's dispatches.
+  const dispatchList: { label: string; code: string; buffers: readonly GPUBuffer[]; params: Params; groups: readonly [number, number, number] }[] = [];
+  let scratchBytes = 0;
+  let scratchBuffer: GPUBuffer | undefined;
+  const unusedBuffer = track(device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE }));
+  const toStorage = (data: Float32Array): Uint16Array | Float32Array => (storage === 'f16' ? float32ArrayToFloat16(data) : data);
+  const upload = (data: Float32Array | Uint16Array, usage = storageUsage): GPUBuffer => {
+    const buffer = track(device.createBuffer({ size: align(Math.max(data.byteLength, 4), 16), usage, mappedAtCreation: true }));
+    const range = buffer.getMappedRange();
+    (data instanceof Float32Array ? new Float32Array(range) : new Uint16Array(range)).set(data);
+    buffer.unmap();
+    return buffer;
+  };
+  const scratchProxy = { placeholder: true } as unknown as GPUBuffer;
+  const ctx: EmitContext = {
+    storage,
+    value: valueBuffer,
+    weight: (data) => upload(toStorage(data)),
+    scratch(bytes) {
+      scratchBytes = Math.max(scratchBytes, bytes);
+      return scratchProxy;
+    },
+    unused: unusedBuffer,
+    maxBinding: context.maxBinding,
+    dispatch(label, code, bound, params, groups) {
+      dispatchList.push({ label, code, buffers: bound, params, groups });
+    },
+  };
+
+  const steps: Step[] = [];
+  const castIn = new Map<string, { from: GPUBuffer; dispatch: number }>();
+  const stepDispatches: number[][] = [];
+  const pushGpu = (from: number): void => {
+    const last = steps[steps.length - 1];
+    const list = Array.from({ length: dispatchList.length - from }, (_, i) => from + i);
+    if (list.length === 0) return;
+    if (last?.kind === 'gpu') stepDispatches[stepDispatches.length - 1].push(...list);
+    else {
+      steps.push({ kind: 'gpu', dispatches: [] });
+      stepDispatches.push(list);
+    }
+  };
+  // Uploaded values arrive as float32; with f16 storage a cast dispatch converts them in place.
+  const stageUpload = (name: string): void => {
+    const elements = shape(name)!.reduce((a, b) => a * b, 1);
+    uploads.set(name, elements);
+    if (storage === 'f16') {
+      const from = track(device.createBuffer({ size: align(elements * 4, 16), usage: storageUsage }));
+      const before = dispatchList.length;
+      ctx.dispatch('cast-in', unary('f16', 'Identity', 'f32'), [from, valueBuffer(name)], new Params().u32(elements), elementwiseGroups(elements));
+      castIn.set(name, { from, dispatch: before });
+    }
+  };
+  for (const v of graph.inputs) {
+    if (!gpuValues.has(v.name)) continue;
+    const before = dispatchList.length;
+    stageUpload(v.name);
+    pushGpu(before);
+  }
+  nodes.forEach((node, index) => {
+    if (skipped.has(index) || castOf.has(node.outputs[0])) return;
+    const layer = layers.get(index);
+    const before = dispatchList.length;
+    if (layer === undefined) {
+      steps.push({ kind: 'host', node, index });
+      stepDispatches.push([]);
+      for (const name of node.outputs) if (gpuValues.has(name)) stageUpload(name);
+      pushGpu(before);
+      return;
+    }
+    layer.emit(ctx);
+    pushGpu(before);
+  });
+
+  if (scratchBytes > context.maxBinding) {
+    throw new JouleError('OUT_OF_MEMORY', `split-K scratch needs ${scratchBytes} bytes; this adapter binds at most ${context.maxBinding}`);
+  }
+  if (scratchBytes > 0) scratchBuffer = track(device.createBuffer({ label: 'split-K scratch', size: align(scratchBytes, 16), usage: GPUBufferUsage.STORAGE }));
+  const uniform = track(device.createBuffer({ label: 'parameters', size: Math.max(1, dispatchList.length) * 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));
+  const allParams = new Uint32Array(Math.max(1, dispatchList.length) * 64);
+  const dispatches: Dispatch[] = dispatchList.map((d, i) => {
+    allParams.set(d.params.words, i * 64);
+    const pipeline = pipelineFor(device, d.code);
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 0, resource: { buffer: uniform, offset: i * 256, size: paramWords * 4 } },
+      ...d.buffers.map((b, j) => ({ binding: j + 1, resource: { buffer: b === scratchProxy ? scratchBuffer! : b } })),
+    ];
+    return { label: d.label, pipeline, bindGroup: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }), groups: d.groups };
+  });
+  device.queue.writeBuffer(uniform, 0, allParams);
+  steps.forEach((step, i) => {
+    if (step.kind === 'gpu') step.dispatches.push(...stepDispatches[i].map((d) => dispatches[d]));
+  });
+  const oom = await device.popErrorScope();
+  const invalid = await device.popErrorScope();
+  if (oom !== null) {
+    buffers.forEach((b) => b.destroy());
+    throw new JouleError('OUT_OF_MEMORY', `the GPU ran out of memory preparing the model: ${oom.message}`);
+  }
+  if (invalid !== null) {
+    buffers.forEach((b) => b.destroy());
+    throw new JouleError('INTERNAL', `WebGPU rejected the prepared model: ${invalid.message}`);
+  }
+
+  // Readback: graph outputs on the GPU, and GPU values that host steps read.
+  const downloads = new Map<string, GPUBuffer>();
+  const readBuffer = (name: string): GPUBuffer => {
+    let b = downloads.get(name);
+    if (b === undefined) {
+      b = track(device.createBuffer({ size: valueBytes(name), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }));
+      downloads.set(name, b);
+    }
+    return b;
+  };
+  const producedOnGpu = (name: string): boolean => gpuValues.has(name) && !uploads.has(name) && !graph.inputs.some((v) => v.name === name);
+  for (const o of graph.outputs) if (producedOnGpu(o.name)) readBuffer(o.name);
+  for (const step of steps) if (step.kind === 'host') for (const name of step.node.inputs) if (producedOnGpu(name)) readBuffer(name);
+
+  const profile: Profile | undefined = options.profile === true ? new Map() : undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  let disposed = false;
+
+  async function execute(feeds: ReadonlyMap<string, Tensor>): Promise<Map<string, Tensor>> {
+    checkDevice(context);
+    const env = new Map<string, Tensor>([...graph.initializers, ...feeds]);
+    const writeUp = (name: string, t: Tensor): void => {
+      const data = t.toFloat32();
+      const cast = castIn.get(name);
+      device.queue.writeBuffer(cast?.from ?? valueBuffer(name), 0, storage === 'f16' && cast === undefined ? float32ArrayToFloat16(data) : data);
+    };
+    for (const v of graph.inputs) if (uploads.has(v.name)) writeUp(v.name, feeds.get(v.name)!);
+
+    let encoder = device.createCommandEncoder();
+    let pending = 0;
+    const readBack = async (names: string[]): Promise<void> => {
+      for (const name of names) encoder.copyBufferToBuffer(valueBuffer(name), 0, downloads.get(name)!, 0, downloads.get(name)!.size);
+      device.queue.submit([encoder.finish()]);
+      encoder = device.createCommandEncoder();
+      pending = 0;
+      await Promise.all(names.map((name) => downloads.get(name)!.mapAsync(GPUMapMode.READ)));
+      for (const name of names) {
+        const b = downloads.get(name)!;
+        const s = shape(name)!;
+        const count = s.reduce((a, c) => a * c, 1);
+        const range = b.getMappedRange();
+        const data = storage === 'f16' ? float16ArrayToFloat32(new Uint16Array(range, 0, count)) : new Float32Array(range, 0, count).slice();
+        b.unmap();
+        env.set(name, new Tensor('float32', data, s));
+      }
+    };
+    const started = performance.now();
+    for (const step of steps) {
+      if (step.kind === 'gpu') {
+        const pass = encoder.beginComputePass();
+        for (const d of step.dispatches) {
+          pass.setPipeline(d.pipeline);
+          pass.setBindGroup(0, d.bindGroup);
+          pass.dispatchWorkgroups(d.groups[0], d.groups[1], d.groups[2]);
+          pending++;
+        }
+        pass.end();
+        continue;
+      }
+      const { node } = step;
+      const needed = node.inputs.filter((name) => name !== '' && !env.has(name) && producedOnGpu(name));
+      if (needed.length > 0) await readBack(needed);
+      const inputs = node.inputs.map((name) => {
+        if (name === '') return undefined;
+        const t = env.get(name);
+        if (t === undefined) throw new JouleError('INTERNAL', `value '${name}' has no value on the host`);
+        return t;
+      });
+      const results = runNode(node, opset, inputs, env);
+      node.outputs.forEach((name, i) => {
+        if (name === '' || results[i] === undefined) return;
+        env.set(name, results[i]);
+        if (uploads.has(name)) writeUp(name, results[i]);
+      });
+    }
+    const outputs = graph.outputs.map((o) => o.name).filter((name) => producedOnGpu(name) && !env.has(name));
+    if (outputs.length > 0 || pending > 0) await readBack(outputs);
+    if (profile !== undefined) profile.set('webgpu run', (profile.get('webgpu run') ?? 0) + performance.now() - started);
+    checkDevice(context);
+    return new Map(graph.outputs.map((o) => {
+      const t = env.get(o.name);
+      if (t === undefined) throw new JouleError('INTERNAL', `output '${o.name}' has no value`);
+      return [o.name, t];
+    }));
+  }
+
+  return {
+    run(feeds) {
+      if (disposed) throw new JouleError('BAD_ARGUMENT', 'this prepared graph has been disposed');
+      // Runs share the plan's buffers, so they take turns.
+      const result = queue.then(() => execute(feeds));
+      queue = result.catch(() => undefined);
+      return result;
+    },
+    profile() {
+      const taken = new Map(profile ?? []);
+      profile?.clear();
+      return taken;
+    },
+    async dispose() {
+      disposed = true;
+      await queue;
+      for (const b of buffers) b.destroy();
+    },
+  };
+}
+
+function isConv(layer: Layer): layer is ConvLayer {
+  return (layer as ConvLayer).kind === 'conv';
+}
+
+function isConcat(layer: Layer): layer is ConcatLayer {
+  return (layer as ConcatLayer).kind === 'concat';
+}

@@ -1,0 +1,182 @@
+/**
+ * The webgpu backend against the reference backend, op by op, over edge shapes: Conv (kernels 1 to 11,
+ * strides, asymmetric pads, groups, depthwise, dilations, with and without a fused Relu, split-K at
+ * small batch), Gemm and MatMul (GEMV at batch 1), pooling, LRN, Softmax, elementwise ops, Concat
+ * (copied, and written in place by convolutions), BatchNormalization, in f32 and f16 storage.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Backend, Precision } from '../../../src/backends/backend.js';
+import { referenceBackend } from '../../../src/backends/reference/index.js';
+import { webgpuBackend } from '../../../src/backends/webgpu/index.js';
+import { Tensor } from '../../../src/core/tensor.js';
+import { ints } from '../../../src/ir/builder.js';
+import { type Attribute, type Graph, type Node, makeGraph } from '../../../src/ir/graph.js';
+import { withInferredTypes } from '../../../src/ir/infer.js';
+import { weightsToFp16 } from '../../../src/passes/to-fp16.js';
+import { relativeError } from '../../helpers/compare.js';
+import { randomFloats } from '../../helpers/random.js';
+import { gpuMissing } from './gpu.js';
+
+interface Case {
+  readonly inputs: Record<string, number[]>;
+  readonly nodes: Node[];
+  readonly weights?: Record<string, Tensor>;
+}
+
+const node = (op: string, inputs: string[], outputs: string[], attrs: Record<string, Attribute> = {}): Node => ({ name: `${op}_${outputs[0]}`, op, domain: '', inputs, outputs, attrs });
+
+function graphOf(c: Case): Graph {
+  const produced = new Set(c.nodes.flatMap((n) => n.outputs));
+  const read = new Set(c.nodes.flatMap((n) => n.inputs));
+  return withInferredTypes(makeGraph({
+    inputs: Object.entries(c.inputs).map(([name, shape]) => ({ name, dtype: 'float32', shape })),
+    outputs: [...produced].filter((n) => !read.has(n)).map((name) => ({ name, dtype: 'float32', shape: undefined })),
+    nodes: c.nodes,
+    initializers: new Map(Object.entries(c.weights ?? {})),
+  }));
+}
+
+async function runOn(backend: Backend, graph: Graph, feeds: Map<string, Tensor>, precision: Precision): Promise<Map<string, Tensor>> {
+  const prepared = await backend.prepare(precision === 'fp16' ? withInferredTypes(weightsToFp16(graph)) : graph, { precision, threads: 1 });
+  try {
+    return await prepared.run(feeds);
+  } finally {
+    await prepared.dispose();
+  }
+}
+
+async function check(c: Case, label: string, precision: Precision = 'fp32'): Promise<void> {
+  const graph = graphOf(c);
+  const feeds = new Map(Object.entries(c.inputs).map(([name, shape], i) => [name, new Tensor('float32', randomFloats(shape.reduce((a, b) => a * b, 1), 11 + i), shape)]));
+  const want = await runOn(referenceBackend, graph, feeds, 'fp32');
+  const got = await runOn(webgpuBackend, graph, feeds, precision);
+  for (const [name, w] of want) {
+    const g = got.get(name)!;
+    expect(g.shape, `${label}: ${name}`).toEqual(w.shape);
+    expect(relativeError(g.data as Float32Array, w.data as Float32Array), `${label}: ${name}`).toBeLessThanOrEqual(precision === 'fp16' ? 1e-2 : 1e-5);
+  }
+}
+
+const w = (shape: number[], seed: number): Tensor => new Tensor('float32', randomFloats(shape.reduce((a, b) => a * b, 1), seed), shape);
+
+interface ConvCase {
+  readonly x: number[];
+  readonly m: number;
+  readonly kernel: number;
+  readonly strides?: number[];
+  readonly pads?: number[];
+  readonly group?: number;
+  readonly dilations?: number[];
+  readonly bias?: boolean;
+}
+
+const convCases: ConvCase[] = [
+  { x: [1, 3, 9, 9], m: 5, kernel: 1 },
+  { x: [2, 16, 7, 5], m: 13, kernel: 1, bias: true },
+  { x: [1, 8, 6, 6], m: 7, kernel: 1, strides: [2, 2] },
+  { x: [1, 4, 7, 7], m: 7, kernel: 1, pads: [1, 0, 0, 1] },
+  { x: [1, 3, 8, 8], m: 67, kernel: 3, pads: [1, 1, 1, 1], bias: true },
+  { x: [2, 5, 11, 13], m: 6, kernel: 3, strides: [2, 1], pads: [0, 2, 1, 0] },
+  { x: [1, 6, 9, 9], m: 12, kernel: 3, group: 3, pads: [1, 1, 1, 1] },
+  { x: [1, 8, 10, 10], m: 8, kernel: 3, group: 8, pads: [1, 1, 1, 1], bias: true },
+  { x: [1, 4, 12, 12], m: 5, kernel: 3, dilations: [2, 3], pads: [2, 1, 2, 1] },
+  { x: [1, 5, 14, 14], m: 9, kernel: 5, pads: [2, 2, 2, 2], bias: true },
+  { x: [1, 3, 47, 47], m: 10, kernel: 11, strides: [4, 4], bias: true },
+  { x: [1, 4, 23, 23], m: 4, kernel: 11, group: 2, pads: [5, 5, 5, 5] },
+  // Deep K over a small image: split-K.
+  { x: [1, 96, 7, 7], m: 70, kernel: 3, pads: [1, 1, 1, 1], bias: true },
+  { x: [3, 64, 5, 5], m: 130, kernel: 3, group: 2, bias: true },
+];
+
+describe.skipIf(gpuMissing !== undefined)('webgpu backend against the reference', () => {
+  it.each(convCases.map((c, i) => [i, c] as const))('Conv case %i %j', async (i, c) => {
+    const cg = c.x[1] / (c.group ?? 1);
+    const weights: Record<string, Tensor> = { w: w([c.m, cg, c.kernel, c.kernel], i + 5) };
+    if (c.bias === true) weights.b = w([c.m], i + 7);
+    const attrs: Record<string, Attribute> = {};
+    if (c.strides) attrs.strides = ints(c.strides);
+    if (c.pads) attrs.pads = ints(c.pads);
+    if (c.dilations) attrs.dilations = ints(c.dilations);
+    if (c.group) attrs.group = { type: 'int', value: c.group };
+    const conv = node('Conv', ['x', ...Object.keys(weights)], ['c'], attrs);
+    await check({ inputs: { x: c.x }, nodes: [conv], weights }, `conv ${i}`);
+    await check({ inputs: { x: c.x }, nodes: [conv, node('Relu', ['c'], ['y'])], weights }, `conv ${i} + relu`);
+    await check({ inputs: { x: c.x }, nodes: [conv, node('Relu', ['c'], ['y'])], weights }, `conv ${i} fp16`, 'fp16');
+  });
+
+  for (const batch of [1, 3, 70]) {
+    it(`Gemm (transB, bias, alpha, beta) and MatMul at batch ${batch}`, async () => {
+      for (const k of [37, 64]) {
+        const [n] = [29];
+        await check({
+          inputs: { x: [batch, k] },
+          nodes: [node('Gemm', ['x', 'w', 'c'], ['g'], { transB: { type: 'int', value: 1 }, alpha: { type: 'float', value: 0.5 }, beta: { type: 'float', value: 2 } }), node('Relu', ['g'], ['y'])],
+          weights: { w: w([n, k], 3), c: w([n], 4) },
+        }, `Gemm batch ${batch} k ${k}`);
+        await check({ inputs: { x: [batch, k] }, nodes: [node('MatMul', ['x', 'w'], ['y'])], weights: { w: w([k, n], 5) } }, `MatMul batch ${batch} k ${k}`);
+        await check({ inputs: { x: [batch, k] }, nodes: [node('MatMul', ['x', 'w'], ['y'])], weights: { w: w([k, n], 5) } }, `MatMul fp16 batch ${batch}`, 'fp16');
+      }
+    });
+  }
+
+  const pools: [string, number[], Record<string, Attribute>][] = [
+    ['MaxPool', [2, 3, 13, 13], { kernel_shape: ints([3, 3]), strides: ints([2, 2]) }],
+    ['MaxPool', [1, 4, 14, 14], { kernel_shape: ints([3, 3]), strides: ints([2, 2]), ceil_mode: { type: 'int', value: 1 } }],
+    ['MaxPool', [1, 2, 9, 7], { kernel_shape: ints([3, 2]), pads: ints([1, 0, 1, 1]) }],
+    ['AveragePool', [1, 3, 7, 7], { kernel_shape: ints([5, 5]), strides: ints([3, 3]) }],
+    ['AveragePool', [1, 2, 8, 8], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), count_include_pad: { type: 'int', value: 1 } }],
+    ['AveragePool', [1, 2, 10, 10], { kernel_shape: ints([3, 3]), strides: ints([2, 2]), pads: ints([1, 1, 1, 1]), ceil_mode: { type: 'int', value: 1 } }],
+    ['GlobalAveragePool', [2, 5, 7, 7], {}],
+    ['GlobalMaxPool', [2, 5, 3, 4], {}],
+    ['LRN', [2, 7, 5, 5], { size: { type: 'int', value: 5 }, alpha: { type: 'float', value: 1e-2 }, beta: { type: 'float', value: 0.75 }, bias: { type: 'float', value: 2 } }],
+    ['LRN', [1, 4, 3, 3], { size: { type: 'int', value: 4 } }],
+  ];
+  it.each(pools.map((c, i) => [i, c] as const))('%i %j', async (i, [op, x, attrs]) => {
+    await check({ inputs: { x }, nodes: [node(op, ['x'], ['y'], attrs)] }, `${op} ${i}`);
+    await check({ inputs: { x }, nodes: [node(op, ['x'], ['y'], attrs)] }, `${op} ${i} fp16`, 'fp16');
+  });
+
+  it('Softmax, elementwise ops with broadcasting, BatchNormalization', async () => {
+    await check({ inputs: { x: [3, 1000] }, nodes: [node('Softmax', ['x'], ['y'], { axis: { type: 'int', value: 1 } })] }, 'softmax');
+    await check({ inputs: { x: [2, 3, 5] }, nodes: [node('Softmax', ['x'], ['y'])] }, 'softmax last axis');
+    for (const op of ['Sigmoid', 'Tanh', 'Relu']) await check({ inputs: { x: [4, 33] }, nodes: [node(op, ['x'], ['y'])] }, op);
+    await check({ inputs: { x: [4, 33] }, nodes: [node('LeakyRelu', ['x'], ['y'], { alpha: { type: 'float', value: 0.2 } })] }, 'leaky');
+    await check({ inputs: { x: [4, 33] }, nodes: [node('Clip', ['x', 'lo', 'hi'], ['y'])], weights: { lo: new Tensor('float32', Float32Array.of(-0.2), []), hi: new Tensor('float32', Float32Array.of(0.3), []) } }, 'clip');
+    for (const op of ['Add', 'Sub', 'Mul', 'Div']) {
+      await check({ inputs: { a: [2, 3, 4, 5], b: [3, 1, 5] }, nodes: [node(op, ['a', 'b'], ['y'])] }, `${op} broadcast`);
+      await check({ inputs: { a: [2, 3, 4, 5] }, nodes: [node(op, ['a', 'b'], ['y'])], weights: { b: w([5], 9) } }, `${op} constant`);
+    }
+    const bn = { scale: w([6], 1), bias: w([6], 2), mean: w([6], 3), var: new Tensor('float32', Float32Array.from(randomFloats(6, 4), (v) => Math.abs(v) + 0.5), [6]) };
+    await check({ inputs: { x: [2, 6, 3, 3] }, nodes: [node('BatchNormalization', ['x', 'scale', 'bias', 'mean', 'var'], ['y'], { epsilon: { type: 'float', value: 1e-3 } })], weights: bn }, 'batchnorm');
+  });
+
+  it('Concat: copied inputs, and convolutions writing their slice in place', async () => {
+    await check({ inputs: { a: [2, 3, 4], b: [2, 5, 4] }, nodes: [node('Concat', ['a', 'b'], ['y'], { axis: { type: 'int', value: 1 } })] }, 'concat copy axis 1');
+    await check({ inputs: { a: [2, 3, 4], b: [2, 3, 1] }, nodes: [node('Concat', ['a', 'b'], ['y'], { axis: { type: 'int', value: -1 } })] }, 'concat last axis');
+    // An inception-style block: three convolutions (one through a Relu) and a pool into one Concat.
+    const weights = { w1: w([5, 4, 1, 1], 1), w3: w([7, 4, 3, 3], 2), w5: w([3, 4, 5, 5], 3), b3: w([7], 4) };
+    await check({
+      inputs: { x: [2, 4, 9, 9] },
+      nodes: [
+        node('Conv', ['x', 'w1'], ['c1']),
+        node('Conv', ['x', 'w3', 'b3'], ['c3'], { pads: ints([1, 1, 1, 1]) }),
+        node('Relu', ['c3'], ['r3']),
+        node('Conv', ['x', 'w5'], ['c5'], { pads: ints([2, 2, 2, 2]) }),
+        node('MaxPool', ['x'], ['p'], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) }),
+        node('Concat', ['c1', 'r3', 'c5', 'p'], ['y'], { axis: { type: 'int', value: 1 } }),
+      ],
+      weights,
+    }, 'inception');
+  });
+
+  it('runs nodes it has no kernel for on the host, between GPU steps', async () => {
+    await check({
+      inputs: { x: [2, 3, 4, 4] },
+      nodes: [
+        node('Relu', ['x'], ['r']),
+        node('Transpose', ['r'], ['t'], { perm: ints([0, 2, 3, 1]) }),
+        node('Sigmoid', ['t'], ['y']),
+      ],
+    }, 'host island');
+  });
+});
