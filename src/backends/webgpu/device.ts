@@ -13,20 +13,25 @@ export interface GpuContext {
   readonly maxBinding: number;
   /** Set once the device is lost; every later use fails with this reason. */
   lost?: string;
+  /** Set when joule destroyed the device itself (its loss is then no error). */
+  released?: boolean;
 }
 
 const devices = new Map<string, Promise<GpuContext>>();
 /**
  * Dawn's instance lives only as long as the object `create` returned is referenced: dropped, it is
- * collected with work in flight and the process crashes. It is held here for the process's lifetime.
+ * collected with work in flight and the process crashes. Held, it keeps the process alive. So it is
+ * held while any prepared graph uses a device, and let go (devices destroyed) when the last is disposed.
  */
 let dawnInstance: GPU | undefined;
+let users = 0;
 
 /**
  * The shared device for a power preference, created on first use: navigator.gpu in browsers, the
  * `webgpu` package (Dawn) in Node. Its limits are raised to the adapter's, so that large weights bind.
  */
 export function acquireGpu(powerPreference: PowerPreference = 'high-performance'): Promise<GpuContext> {
+  users++;
   let pending = devices.get(powerPreference);
   if (pending === undefined) {
     pending = openDevice(powerPreference);
@@ -34,7 +39,24 @@ export function acquireGpu(powerPreference: PowerPreference = 'high-performance'
     // A failed attempt is not cached: the next session asks again.
     pending.catch(() => devices.delete(powerPreference));
   }
-  return pending;
+  return pending.catch((e: unknown) => {
+    users--;
+    throw e;
+  });
+}
+
+/** Says that one user of `acquireGpu` is done; the last one destroys the devices and lets Dawn go. */
+export async function releaseGpu(): Promise<void> {
+  if (--users > 0) return;
+  const open = [...devices.values()];
+  devices.clear();
+  for (const pending of open) {
+    const context = await pending.catch(() => undefined);
+    if (context === undefined) continue;
+    context.released = true;
+    context.device.destroy();
+  }
+  dawnInstance = undefined;
 }
 
 const noAdapter =
@@ -86,9 +108,10 @@ async function openDevice(powerPreference: PowerPreference): Promise<GpuContext>
     maxBinding: Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize),
   };
   void device.lost.then((why) => {
+    if (context.released === true) return;
     context.lost = `the WebGPU device was lost (${why.reason}): ${why.message}`;
     // The next session opens a fresh device.
-    devices.delete(powerPreference);
+    void devices.get(powerPreference)?.then((current) => current === context && devices.delete(powerPreference));
   });
   return context;
 }

@@ -5,7 +5,7 @@ import { type Graph, type Node, onnxOpset } from '../../ir/graph.js';
 import { withInferredTypes } from '../../ir/infer.js';
 import type { BackendOptions, PreparedGraph, Profile } from '../backend.js';
 import { runNode } from '../reference/interpreter.js';
-import { type GpuContext, acquireGpu, checkDevice } from './device.js';
+import { type GpuContext, acquireGpu, checkDevice, releaseGpu } from './device.js';
 import { unary } from './kernels.js';
 import { type ConcatLayer, type ConvLayer, type EmitContext, type Layer, elementwiseGroups, lowerNode } from './lower.js';
 import { Params, paramWords } from './wgsl.js';
@@ -50,6 +50,15 @@ const align = (n: number, to: number): number => Math.ceil(n / to) * to;
  */
 export async function prepareWebGpu(input: Graph, options: BackendOptions, gpu?: GpuContext): Promise<PreparedGraph> {
   const context = gpu ?? (await acquireGpu());
+  try {
+    return await prepareOn(context, input, options, gpu === undefined);
+  } catch (e) {
+    if (gpu === undefined) await releaseGpu();
+    throw e;
+  }
+}
+
+async function prepareOn(context: GpuContext, input: Graph, options: BackendOptions, owned: boolean): Promise<PreparedGraph> {
   checkDevice(context);
   const { device } = context;
   const storage = options.precision === 'fp16' && context.f16 ? 'f16' : 'f32';
@@ -406,9 +415,11 @@ export async function prepareWebGpu(input: Graph, options: BackendOptions, gpu?:
       return taken;
     },
     async dispose() {
+      if (disposed) return;
       disposed = true;
       await queue;
       for (const b of buffers) b.destroy();
+      if (owned) await releaseGpu();
     },
   };
 }

@@ -1,0 +1,89 @@
+/**
+ * The zoo networks, full size, on the webgpu backend against the cpu backend (itself checked against the
+ * reference): fp32 within 1e-3 relative error, fp16 with the same top-1 class for every image; then the
+ * life cycle: a lost device fails runs with a clear error, and disposing the last session lets the
+ * process exit.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Tensor } from '../../../src/core/tensor.js';
+import { acquireGpu, releaseGpu } from '../../../src/backends/webgpu/device.js';
+import { prepareWebGpu } from '../../../src/backends/webgpu/prepared.js';
+import { Session } from '../../../src/runtime/session.js';
+import { syntheticInput } from '../../../src/runtime/synthetic.js';
+import { zooEntry } from '../../../src/zoo/index.js';
+import { expectJouleError } from '../../helpers/errors.js';
+import { relativeError } from '../../helpers/compare.js';
+import { gpuMissing } from './gpu.js';
+
+const top1 = (t: Tensor, row: number): number => {
+  const [, n] = t.shape;
+  const v = (t.data as Float32Array).subarray(row * n, (row + 1) * n);
+  return v.indexOf(Math.max(...v));
+};
+
+async function compare(name: string, batch: number): Promise<void> {
+  const entry = zooEntry(name);
+  const cpu = await Session.load(`zoo:${name}`, { backend: 'cpu' });
+  const info = cpu.inputs[0];
+  const input = syntheticInput(info, batch, entry.preprocessing);
+  // A second image unlike the first, so that the batch's rows differ.
+  const data = input.data as Float32Array;
+  for (let i = data.length / batch; i < data.length; i++) data[i] = -0.5 * data[i] + 7;
+  const want = (await cpu.run({ [info.name]: input })).prob;
+  await cpu.dispose();
+  for (const precision of ['fp32', 'fp16'] as const) {
+    const gpu = await Session.load(`zoo:${name}`, { backend: 'webgpu', precision });
+    try {
+      const got = (await gpu.run({ [info.name]: input })).prob;
+      expect(got.shape).toEqual(want.shape);
+      if (precision === 'fp32') expect(relativeError(got.data as Float32Array, want.data as Float32Array), `${name} fp32`).toBeLessThanOrEqual(1e-3);
+      for (let row = 0; row < batch; row++) expect(top1(got, row), `${name} ${precision} image ${row}`).toBe(top1(want, row));
+    } finally {
+      await gpu.dispose();
+    }
+  }
+}
+
+describe.skipIf(gpuMissing !== undefined)('webgpu backend: zoo networks', () => {
+  it('caffenet at batch 1 (GEMV) and 2 (GEMM)', async () => {
+    await compare('caffenet', 1);
+    await compare('caffenet', 2);
+  }, 300_000);
+  it('googlenet at batch 2', () => compare('googlenet', 2), 300_000);
+});
+
+describe.skipIf(gpuMissing !== undefined)('webgpu backend: life cycle', () => {
+  it('a lost device fails the next run with a clear error', async () => {
+    const context = await acquireGpu('low-power');
+    try {
+      const session = await Session.load('zoo:caffenet', { backend: 'cpu' });
+      const prepared = await prepareWebGpu({ ...session.graph, inputs: [{ ...session.inputs[0], shape: [1, 3, 227, 227] }] }, { precision: 'fp32', threads: 1 }, context);
+      await session.dispose();
+      context.device.destroy();
+      await context.device.lost;
+      await expectJouleError(prepared.run(new Map([['data', syntheticInput(session.inputs[0], 1, zooEntry('caffenet').preprocessing)]])), 'BACKEND_UNAVAILABLE', 'device was lost');
+      await prepared.dispose();
+    } finally {
+      await releaseGpu();
+    }
+  }, 120_000);
+
+  it('disposing the last session lets the process exit', () => {
+    const src = (path: string): string => new URL(`../../../src/${path}`, import.meta.url).href;
+    const script = join(mkdtempSync(join(tmpdir(), 'joule-')), 'dispose.mts');
+    writeFileSync(script, `
+      import { Session } from '${src('runtime/session.ts')}';
+      import { Tensor } from '${src('core/tensor.ts')}';
+      const s = await Session.load('zoo:googlenet', { backend: 'webgpu' });
+      await s.run({ data: Tensor.zeros('float32', [1, 3, 224, 224]) });
+      await s.dispose();
+      console.log('disposed');
+    `);
+    const out = execFileSync(process.execPath, ['--import', 'tsx', script], { timeout: 120_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(out.trim()).toBe('disposed');
+  }, 150_000);
+});
