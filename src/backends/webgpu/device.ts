@@ -91,7 +91,7 @@ async function openDevice(powerPreference: PowerPreference): Promise<GpuContext>
   const f16 = adapter.features.has('shader-f16');
   const limits = adapter.limits;
   const device = await adapter.requestDevice({
-    requiredFeatures: f16 ? ['shader-f16'] : [],
+    requiredFeatures: (['shader-f16', 'timestamp-query'] as const).filter((f) => adapter.features.has(f)),
     requiredLimits: {
       maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
       maxBufferSize: limits.maxBufferSize,

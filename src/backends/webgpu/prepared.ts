@@ -330,6 +330,12 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
   for (const step of steps) if (step.kind === 'host') for (const name of step.node.inputs) if (producedOnGpu(name)) readBuffer(name);
 
   const profile: Profile | undefined = options.profile === true ? new Map() : undefined;
+  // With timestamp queries, profiling times every dispatch on the GPU itself (one pass each).
+  const timed = profile !== undefined && device.features.has('timestamp-query') && dispatches.length > 0;
+  const querySet = timed ? device.createQuerySet({ type: 'timestamp', count: 2 * dispatches.length }) : undefined;
+  const resolved = timed ? track(device.createBuffer({ size: 16 * dispatches.length, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC })) : undefined;
+  const timestamps = timed ? track(device.createBuffer({ size: 16 * dispatches.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST })) : undefined;
+  const dispatchIndex = new Map(dispatches.map((d, i) => [d, i]));
   let queue: Promise<unknown> = Promise.resolve();
   let disposed = false;
 
@@ -363,6 +369,18 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     };
     const started = performance.now();
     for (const step of steps) {
+      if (step.kind === 'gpu' && querySet !== undefined) {
+        for (const d of step.dispatches) {
+          const i = dispatchIndex.get(d)!;
+          const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+          pass.setPipeline(d.pipeline);
+          pass.setBindGroup(0, d.bindGroup);
+          pass.dispatchWorkgroups(d.groups[0], d.groups[1], d.groups[2]);
+          pass.end();
+          pending++;
+        }
+        continue;
+      }
       if (step.kind === 'gpu') {
         const pass = encoder.beginComputePass();
         for (const d of step.dispatches) {
@@ -383,7 +401,9 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
         if (t === undefined) throw new JouleError('INTERNAL', `value '${name}' has no value on the host`);
         return t;
       });
+      const hostStarted = profile === undefined ? 0 : performance.now();
       const results = runNode(node, opset, inputs, env);
+      if (profile !== undefined) profile.set(`host ${node.op}`, (profile.get(`host ${node.op}`) ?? 0) + performance.now() - hostStarted);
       node.outputs.forEach((name, i) => {
         if (name === '' || results[i] === undefined) return;
         env.set(name, results[i]);
@@ -391,8 +411,21 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       });
     }
     const outputs = graph.outputs.map((o) => o.name).filter((name) => producedOnGpu(name) && !env.has(name));
+    if (querySet !== undefined) {
+      encoder.resolveQuerySet(querySet, 0, 2 * dispatches.length, resolved!, 0);
+      encoder.copyBufferToBuffer(resolved!, 0, timestamps!, 0, timestamps!.size);
+    }
     if (outputs.length > 0 || pending > 0) await readBack(outputs);
-    if (profile !== undefined) profile.set('webgpu run', (profile.get('webgpu run') ?? 0) + performance.now() - started);
+    if (profile !== undefined) profile.set('run (wall clock)', (profile.get('run (wall clock)') ?? 0) + performance.now() - started);
+    if (timestamps !== undefined) {
+      await timestamps.mapAsync(GPUMapMode.READ);
+      const ns = new BigUint64Array(timestamps.getMappedRange());
+      dispatches.forEach((d, i) => {
+        const ms = Number(ns[2 * i + 1] - ns[2 * i]) / 1e6;
+        if (ms >= 0) profile!.set(d.label, (profile!.get(d.label) ?? 0) + ms);
+      });
+      timestamps.unmap();
+    }
     checkDevice(context);
     return new Map(graph.outputs.map((o) => {
       const t = env.get(o.name);
@@ -419,6 +452,7 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       disposed = true;
       await queue;
       for (const b of buffers) b.destroy();
+      querySet?.destroy();
       if (owned) await releaseGpu();
     },
   };
