@@ -10,6 +10,12 @@ export interface BackendOptions {
   readonly threads: number;
   /** Time every step of a run, by kind of step, for `PreparedGraph.profile`. */
   readonly profile?: boolean;
+  /**
+   * How a backend picks among algorithms for a layer: 'measure' times the candidates once per layer
+   * shape and caches the pick, 'heuristic' takes a fixed rule's pick, 'auto' (the default) measures
+   * where that is cheap enough to be worth it.
+   */
+  readonly tune?: 'auto' | 'measure' | 'heuristic';
 }
 
 /** Milliseconds spent per kind of step (a kernel name, or the op type of a node), summed over runs. */
@@ -20,6 +26,8 @@ export interface PreparedGraph {
   run(feeds: ReadonlyMap<string, Tensor>): Promise<Map<string, Tensor>>;
   /** With `profile` set at prepare: the time per kind of step since the last call (then reset). */
   profile?(): Profile;
+  /** The algorithm chosen for each layer that had a choice, by node name. */
+  algorithms?(): ReadonlyMap<string, string>;
   dispose(): Promise<void>;
 }
 

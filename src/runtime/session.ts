@@ -20,6 +20,12 @@ export interface SessionOptions extends LoadOptions {
   readonly threads?: number;
   /** Time each step of every run, for `profile()` (backends that support it; default false). */
   readonly profile?: boolean;
+  /**
+   * How layers choose among algorithms (convolution tiles, split-K): 'measure' times the candidates on
+   * the first run of each input shape, 'heuristic' uses fixed rules, 'auto' (default) lets the backend
+   * decide (the webgpu backend measures on hardware GPUs).
+   */
+  readonly tune?: 'auto' | 'measure' | 'heuristic';
 }
 
 /** Prepared graphs kept per distinct set of input shapes. */
@@ -74,6 +80,13 @@ export class Session {
     return Object.fromEntries(this.outputs.map((o) => [o.name, results.get(o.name)!]));
   }
 
+  /** The algorithm each layer runs with, by node name, for the plans prepared so far (latest shape last). */
+  async algorithms(): Promise<Map<string, string>> {
+    const all = new Map<string, string>();
+    for (const plan of this.plans.values()) for (const [node, name] of (await plan).algorithms?.() ?? []) all.set(node, name);
+    return all;
+  }
+
   /**
    * Milliseconds spent per kind of step (a kernel, or an op on a reference kernel) in the runs since the
    * last call. Empty unless the session was loaded with `profile: true` on a backend that profiles.
@@ -107,7 +120,7 @@ export class Session {
       const inputs = this.inputs.map((v) => ({ ...v, shape: feeds.get(v.name)!.shape }));
       const specialized = runPasses({ ...this.graph, inputs });
       const backend = backends[this.options.backend];
-      plan = backend.prepare(specialized, { precision: this.options.precision, threads: this.options.threads, profile: this.options.profile });
+      plan = backend.prepare(specialized, { precision: this.options.precision, threads: this.options.threads, profile: this.options.profile, tune: this.options.tune });
       this.plans.set(key, plan);
     }
     return plan;
@@ -115,7 +128,7 @@ export class Session {
 }
 
 /** The options that stay with a session once loaded. */
-export type ResolvedSessionOptions = Required<Pick<SessionOptions, 'backend' | 'precision' | 'threads' | 'profile'>>;
+export type ResolvedSessionOptions = Required<Pick<SessionOptions, 'backend' | 'precision' | 'threads' | 'profile' | 'tune'>>;
 
 function resolveOptions(options: SessionOptions): ResolvedSessionOptions {
   const backend = options.backend ?? 'reference';
@@ -130,7 +143,11 @@ function resolveOptions(options: SessionOptions): ResolvedSessionOptions {
   if (!Number.isInteger(threads) || threads < 1) {
     throw new JouleError('BAD_ARGUMENT', `threads must be a positive integer, got ${String(threads)}`);
   }
-  return { backend, precision, threads, profile: options.profile === true };
+  const tune = options.tune ?? 'auto';
+  if (!['auto', 'measure', 'heuristic'].includes(tune)) {
+    throw new JouleError('BAD_ARGUMENT', `unknown tune '${String(tune)}'; use 'auto', 'measure' or 'heuristic'`);
+  }
+  return { backend, precision, threads, profile: options.profile === true, tune };
 }
 
 /** Fails with one error listing every node (subgraphs included) the backend cannot run. */

@@ -11,6 +11,8 @@ export interface GpuContext {
   /** Whether shaders may use f16 (the adapter has `shader-f16`). */
   readonly f16: boolean;
   readonly maxBinding: number;
+  /** A software adapter (lavapipe, SwiftShader): timing its kernels to choose among them is not worth it. */
+  readonly software: boolean;
   /** Set once the device is lost; every later use fails with this reason. */
   lost?: string;
   /** Set when joule destroyed the device itself (its loss is then no error). */
@@ -106,6 +108,7 @@ async function openDevice(powerPreference: PowerPreference): Promise<GpuContext>
     adapter: [info.vendor, info.architecture, info.description].filter((s) => s !== '').join(' / ') || 'unknown adapter',
     f16,
     maxBinding: Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize),
+    software: info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(`${info.description} ${info.device}`),
   };
   void device.lost.then((why) => {
     if (context.released === true) return;

@@ -5,8 +5,25 @@ import { type Storage, emitShader } from './wgsl.js';
  * read from the uniform block in the order each template documents; `prepared.ts` packs them.
  */
 
-/** Output tile of the convolution GEMM: 64 x 64 from 16 x 16 threads, 4 x 4 each, K in steps of 16. */
-export const convTile = { m: 64, n: 64, k: 16 } as const;
+/**
+ * A tile of the convolution GEMM: `m` x `n` outputs per workgroup from (m / rm) x (n / rn) threads that
+ * each hold rm x rn accumulators, stepping through K `k` at a time in workgroup memory.
+ */
+export interface ConvTile {
+  readonly name: string;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly rm: number;
+  readonly rn: number;
+}
+
+/** The tiles the planner chooses among, by measurement where the adapter can time dispatches. */
+export const convTiles: readonly ConvTile[] = [
+  { name: '64x64', m: 64, n: 64, k: 16, rm: 4, rn: 4 },
+  { name: '128x128', m: 128, n: 128, k: 8, rm: 8, rn: 8 },
+  { name: '32x64', m: 32, n: 64, k: 16, rm: 2, rn: 4 },
+];
 
 /**
  * Convolution as an implicit GEMM, also serving Gemm/MatMul as a 1x1 convolution over a 1x1 image:
@@ -19,7 +36,14 @@ export const convTile = { m: 64, n: 64, k: 16 } as const;
  * Params: 0 P, 1 OH*OW, 2 OW, 3 mg, 4 K, 5 C, 6 H, 7 W, 8 Cg, 9 KH, 10 KW, 11 sh, 12 sw, 13 pt, 14 pl,
  * 15 dh, 16 dw, 17 outChannels, 18 offset, 19 groups, 20 splits, 21 K per split.
  */
-export function convGemm(storage: Storage, relu: boolean): string {
+export function convGemm(storage: Storage, relu: boolean, tile: ConvTile = convTiles[0]): string {
+  const { m: TM, n: TN, k: TK, rm: RM, rn: RN } = tile;
+  const tx = TN / RN;
+  const ty = TM / RM;
+  const threads = tx * ty;
+  if (threads % TN !== 0 || threads % TK !== 0 || (TM * TK) % threads !== 0 || (TK * TN) % threads !== 0) {
+    throw new Error(`conv tile ${tile.name} does not divide its loads among ${threads} threads`);
+  }
   return emitShader({
     storage,
     bindings: [
@@ -29,10 +53,10 @@ export function convGemm(storage: Storage, relu: boolean): string {
       { name: 'y', access: 'read_write', type: 'T' },
       { name: 'partial', access: 'read_write', type: 'f32' },
     ],
-    workgroup: [16, 16],
+    workgroup: [tx, ty],
     declarations: `
-var<workgroup> As: array<f32, ${convTile.k * convTile.m}>;
-var<workgroup> Bs: array<f32, ${convTile.k * convTile.n}>;`,
+var<workgroup> As: array<f32, ${TK * TM}>;
+var<workgroup> Bs: array<f32, ${TK * TN}>;`,
     body: `
   let P = p(0u); let OHW = p(1u); let OW = p(2u); let mg = p(3u); let K = p(4u);
   let C = p(5u); let H = p(6u); let W = p(7u); let Cg = p(8u); let KH = p(9u); let KW = p(10u);
@@ -42,13 +66,13 @@ var<workgroup> Bs: array<f32, ${convTile.k * convTile.n}>;`,
   let split = wid.z / groups;
   let kBegin = split * kPerSplit;
   let kEnd = min(K, kBegin + kPerSplit);
-  let m0 = wid.y * 64u;
-  let p0 = wid.x * 64u;
+  let m0 = wid.y * ${TM}u;
+  let p0 = wid.x * ${TN}u;
   let tx = lid.x; let ty = lid.y;
   let KHW = KH * KW;
 
   // The column of B this thread gathers at every K step, decomposed once.
-  let bCol = lidx % 64u;
+  let bCol = lidx % ${TN}u;
   let bp = p0 + bCol;
   let bValid = bp < P;
   let bn = bp / OHW;
@@ -56,23 +80,24 @@ var<workgroup> Bs: array<f32, ${convTile.k * convTile.n}>;`,
   let bih0 = i32((bs / OW) * sh) - pt;
   let biw0 = i32((bs % OW) * sw) - pl;
   let bBase = (bn * C + g * Cg) * H * W;
-  // The row of A this thread loads: rows lidx / 16 + 16 q at K offset lidx % 16.
-  let aK = lidx % 16u;
-  let aRow = lidx / 16u;
+  // The K offset of A this thread loads, at rows lidx / TK + (threads / TK) q.
+  let aK = lidx % ${TK}u;
+  let aRow = lidx / ${TK}u;
 
-  var acc: array<f32, 16>;
-  for (var i = 0u; i < 16u; i++) { acc[i] = 0.0; }
+  var acc: array<f32, ${RM * RN}>;
+  for (var i = 0u; i < ${RM * RN}u; i++) { acc[i] = 0.0; }
 
-  for (var k0 = kBegin; k0 < kEnd; k0 += 16u) {
-    for (var q = 0u; q < 4u; q++) {
-      let row = aRow + 16u * q;
+  for (var k0 = kBegin; k0 < kEnd; k0 += ${TK}u) {
+    for (var q = 0u; q < ${(TM * TK) / threads}u; q++) {
+      let row = aRow + ${threads / TK}u * q;
       let m = m0 + row;
       let k = k0 + aK;
       var a = 0.0;
       if (m < mg && k < kEnd) { a = f32(w[(g * mg + m) * K + k]); }
-      As[aK * 64u + row] = a;
-
-      let kk = lidx / 64u + 4u * q;
+      As[aK * ${TM}u + row] = a;
+    }
+    for (var q = 0u; q < ${(TK * TN) / threads}u; q++) {
+      let kk = lidx / ${TN}u + ${threads / TN}u * q;
       let kb = k0 + kk;
       var b = 0.0;
       if (bValid && kb < kEnd) {
@@ -84,35 +109,33 @@ var<workgroup> Bs: array<f32, ${convTile.k * convTile.n}>;`,
           b = f32(x[bBase + (c * H + u32(ih)) * W + u32(iw)]);
         }
       }
-      Bs[kk * 64u + bCol] = b;
+      Bs[kk * ${TN}u + bCol] = b;
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk++) {
-      var av: array<f32, 4>;
-      var bv: array<f32, 4>;
-      for (var i = 0u; i < 4u; i++) {
-        av[i] = As[kk * 64u + ty + 16u * i];
-        bv[i] = Bs[kk * 64u + tx + 16u * i];
-      }
-      for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) { acc[i * 4u + j] = fma(av[i], bv[j], acc[i * 4u + j]); }
+    for (var kk = 0u; kk < ${TK}u; kk++) {
+      var av: array<f32, ${RM}>;
+      var bv: array<f32, ${RN}>;
+      for (var i = 0u; i < ${RM}u; i++) { av[i] = As[kk * ${TM}u + ty + ${ty}u * i]; }
+      for (var j = 0u; j < ${RN}u; j++) { bv[j] = Bs[kk * ${TN}u + tx + ${tx}u * j]; }
+      for (var i = 0u; i < ${RM}u; i++) {
+        for (var j = 0u; j < ${RN}u; j++) { acc[i * ${RN}u + j] = fma(av[i], bv[j], acc[i * ${RN}u + j]); }
       }
     }
     workgroupBarrier();
   }
 
   let outChannels = p(17u); let offset = p(18u);
-  for (var i = 0u; i < 4u; i++) {
-    let m = m0 + ty + 16u * i;
+  for (var i = 0u; i < ${RM}u; i++) {
+    let m = m0 + ty + ${ty}u * i;
     if (m >= mg) { continue; }
     let gm = g * mg + m;
-    for (var j = 0u; j < 4u; j++) {
-      let col = p0 + tx + 16u * j;
+    for (var j = 0u; j < ${RN}u; j++) {
+      let col = p0 + tx + ${tx}u * j;
       if (col >= P) { continue; }
       if (splits > 1u) {
-        partial[(split * groups * mg + gm) * P + col] = acc[i * 4u + j];
+        partial[(split * groups * mg + gm) * P + col] = acc[i * ${RN}u + j];
       } else {
-        var v = acc[i * 4u + j] + f32(bias[gm]);
+        var v = acc[i * ${RN}u + j] + f32(bias[gm]);
         ${relu ? 'v = max(v, 0.0);' : ''}
         y[((col / OHW) * outChannels + offset + gm) * OHW + col % OHW] = T(v);
       }

@@ -22,6 +22,26 @@ export interface EmitContext {
   readonly unused: GPUBuffer;
   readonly maxBinding: number;
   dispatch(label: string, code: string, buffers: readonly GPUBuffer[], params: Params, groups: readonly [number, number, number]): void;
+  /**
+   * Records one of several ways to compute the same thing (the first is the heuristic's pick); the
+   * plan picks one by timing them where it can. `key` identifies the problem for the choice cache.
+   */
+  choose(key: string, variants: readonly Variant[]): void;
+}
+
+/** One dispatch, before it is bound. */
+export interface DispatchSpec {
+  readonly label: string;
+  readonly code: string;
+  readonly buffers: readonly GPUBuffer[];
+  readonly params: Params;
+  readonly groups: readonly [number, number, number];
+}
+
+/** One way to compute a layer: its name in plans and profiles, and its dispatches. */
+export interface Variant {
+  readonly name: string;
+  readonly dispatches: readonly DispatchSpec[];
 }
 
 /** A node run on the GPU: the values it reads and writes, and how it records its dispatches. */
@@ -217,22 +237,34 @@ function convLayer(node: Node, outChannels: number, weights: Float32Array, bias:
           continue;
         }
         const mgChunk = groups === 1 ? rows : mg;
-        const tiles = Math.ceil(P / k.convTile.n) * Math.ceil(mgChunk / k.convTile.m) * groups;
-        const splits = splitK(tiles, kSize);
-        const kPerSplit = Math.ceil(kSize / splits / k.convTile.k) * k.convTile.k;
-        const used = Math.ceil(kSize / kPerSplit);
-        const partial = used > 1 ? ctx.scratch(used * mgChunk * groups * P * 4) : ctx.unused;
-        const params = new Params().u32(
-          P, plane, g.outWidth, mgChunk, kSize, g.channels, g.height, g.width, cg, g.kernel[0], g.kernel[1],
-          g.strides[0], g.strides[1], g.pads[0], g.pads[1], g.dilations[0], g.dilations[1],
-          layer.target.channels, offset, groups, used, kPerSplit,
-        );
-        const grid: [number, number, number] = [Math.ceil(P / k.convTile.n), Math.ceil(mgChunk / k.convTile.m), groups * used];
-        ctx.dispatch(used > 1 ? 'conv-gemm-splitk' : 'conv-gemm', k.convGemm(ctx.storage, layer.relu), [x, w, bv, y, partial], params, grid);
-        if (used > 1) {
-          const reduce = new Params().u32(P, plane, mgChunk * groups, used, layer.target.channels, offset);
-          ctx.dispatch('splitk-reduce', k.splitReduce(ctx.storage, layer.relu), [partial, bv, y], reduce, elementwiseGroups(mgChunk * groups * P));
+        // Every tile, with the split-K its grid calls for; the 64x64 tile also without split-K.
+        const variants: Variant[] = [];
+        const gemm = (tile: k.ConvTile, splits: number): Variant => {
+          const kPerSplit = Math.ceil(kSize / splits / tile.k) * tile.k;
+          const used = Math.ceil(kSize / kPerSplit);
+          const partial = used > 1 ? ctx.scratch(used * mgChunk * groups * P * 4) : ctx.unused;
+          const params = new Params().u32(
+            P, plane, g.outWidth, mgChunk, kSize, g.channels, g.height, g.width, cg, g.kernel[0], g.kernel[1],
+            g.strides[0], g.strides[1], g.pads[0], g.pads[1], g.dilations[0], g.dilations[1],
+            layer.target.channels, offset, groups, used, kPerSplit,
+          );
+          const grid: [number, number, number] = [Math.ceil(P / tile.n), Math.ceil(mgChunk / tile.m), groups * used];
+          const dispatches: DispatchSpec[] = [
+            { label: used > 1 ? 'conv-gemm-splitk' : 'conv-gemm', code: k.convGemm(ctx.storage, layer.relu, tile), buffers: [x, w, bv, y, partial], params, groups: grid },
+          ];
+          if (used > 1) {
+            const reduce = new Params().u32(P, plane, mgChunk * groups, used, layer.target.channels, offset);
+            dispatches.push({ label: 'splitk-reduce', code: k.splitReduce(ctx.storage, layer.relu), buffers: [partial, bv, y], params: reduce, groups: elementwiseGroups(mgChunk * groups * P) });
+          }
+          return { name: used > 1 ? `gemm ${tile.name} split-K ${used}` : `gemm ${tile.name}`, dispatches };
+        };
+        for (const tile of k.convTiles) {
+          const tiles = Math.ceil(P / tile.n) * Math.ceil(mgChunk / tile.m) * groups;
+          variants.push(gemm(tile, splitK(tiles, kSize)));
         }
+        if (variants[0].dispatches.length > 1) variants.push(gemm(k.convTiles[0], 1));
+        const key = [ctx.storage, P, plane, g.outWidth, mgChunk, kSize, g.channels, g.height, g.width, groups, ...g.kernel, ...g.strides, ...g.pads, ...g.dilations].join(',');
+        ctx.choose(key, variants);
       }
     },
   };

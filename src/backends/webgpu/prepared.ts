@@ -7,7 +7,7 @@ import type { BackendOptions, PreparedGraph, Profile } from '../backend.js';
 import { runNode } from '../reference/interpreter.js';
 import { type GpuContext, acquireGpu, checkDevice, releaseGpu } from './device.js';
 import { unary } from './kernels.js';
-import { type ConcatLayer, type ConvLayer, type EmitContext, type Layer, elementwiseGroups, lowerNode } from './lower.js';
+import { type ConcatLayer, type ConvLayer, type DispatchSpec, type EmitContext, type Layer, type Variant, elementwiseGroups, lowerNode } from './lower.js';
 import { Params, paramWords } from './wgsl.js';
 
 type Shape = readonly number[];
@@ -212,7 +212,9 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
   };
 
   // Record every step's dispatches.
-  const dispatchList: { label: string; code: string; buffers: readonly GPUBuffer[]; params: Params; groups: readonly [number, number, number] }[] = [];
+  // A slot is one dispatch, or a choice among variants that the plan settles below.
+  const dispatchList: { readonly key?: string; readonly variants: readonly Variant[]; readonly node?: string }[] = [];
+  let emitting = '';
   let scratchBytes = 0;
   let scratchBuffer: GPUBuffer | undefined;
   const unusedBuffer = track(device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE }));
@@ -236,7 +238,10 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     unused: unusedBuffer,
     maxBinding: context.maxBinding,
     dispatch(label, code, bound, params, groups) {
-      dispatchList.push({ label, code, buffers: bound, params, groups });
+      dispatchList.push({ variants: [{ name: label, dispatches: [{ label, code, buffers: bound, params, groups }] }] });
+    },
+    choose(key, variants) {
+      dispatchList.push({ key, variants, node: emitting });
     },
   };
 
@@ -281,6 +286,7 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       pushGpu(before);
       return;
     }
+    emitting = node.name;
     layer.emit(ctx);
     pushGpu(before);
   });
@@ -289,9 +295,12 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     throw new JouleError('OUT_OF_MEMORY', `split-K scratch needs ${scratchBytes} bytes; this adapter binds at most ${context.maxBinding}`);
   }
   if (scratchBytes > 0) scratchBuffer = track(device.createBuffer({ label: 'split-K scratch', size: align(scratchBytes, 16), usage: GPUBufferUsage.STORAGE }));
-  const uniform = track(device.createBuffer({ label: 'parameters', size: Math.max(1, dispatchList.length) * 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));
-  const allParams = new Uint32Array(Math.max(1, dispatchList.length) * 64);
-  const dispatches: Dispatch[] = dispatchList.map((d, i) => {
+  const specCount = dispatchList.reduce((n, slot) => n + slot.variants.reduce((m, v) => m + v.dispatches.length, 0), 0);
+  const uniform = track(device.createBuffer({ label: 'parameters', size: Math.max(1, specCount) * 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));
+  const allParams = new Uint32Array(Math.max(1, specCount) * 64);
+  let bound = 0;
+  const bind = (d: DispatchSpec): Dispatch => {
+    const i = bound++;
     allParams.set(d.params.words, i * 64);
     const pipeline = pipelineFor(device, d.code);
     const entries: GPUBindGroupEntry[] = [
@@ -299,11 +308,21 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       ...d.buffers.map((b, j) => ({ binding: j + 1, resource: { buffer: b === scratchProxy ? scratchBuffer! : b } })),
     ];
     return { label: d.label, pipeline, bindGroup: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }), groups: d.groups };
-  });
+  };
+  const boundSlots = dispatchList.map((slot) => slot.variants.map((v) => v.dispatches.map(bind)));
   device.queue.writeBuffer(uniform, 0, allParams);
-  steps.forEach((step, i) => {
-    if (step.kind === 'gpu') step.dispatches.push(...stepDispatches[i].map((d) => dispatches[d]));
+  const measure = options.tune === 'measure' || (options.tune !== 'heuristic' && !context.software);
+  const chosen = await chooseVariants(context, dispatchList, boundSlots, measure && device.features.has('timestamp-query'));
+  const algorithms = new Map<string, string>();
+  dispatchList.forEach((slot, i) => {
+    if (slot.key === undefined) return;
+    const name = slot.variants[chosen[i]].name;
+    algorithms.set(slot.node!, algorithms.has(slot.node!) ? `${algorithms.get(slot.node!)}; ${name}` : name);
   });
+  steps.forEach((step, i) => {
+    if (step.kind === 'gpu') step.dispatches.push(...stepDispatches[i].flatMap((slot) => boundSlots[slot][chosen[slot]]));
+  });
+  const dispatches = steps.flatMap((step) => (step.kind === 'gpu' ? step.dispatches : []));
   const oom = await device.popErrorScope();
   const invalid = await device.popErrorScope();
   if (oom !== null) {
@@ -442,6 +461,9 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       queue = result.catch(() => undefined);
       return result;
     },
+    algorithms() {
+      return algorithms;
+    },
     profile() {
       const taken = new Map(profile ?? []);
       profile?.clear();
@@ -456,6 +478,78 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       if (owned) await releaseGpu();
     },
   };
+}
+
+const choices = new WeakMap<GPUDevice, Map<string, string>>();
+
+/** For tests: when set, every choice takes the first variant whose name starts with this. */
+export const forcedVariant: { prefix?: string } = {};
+
+/**
+ * Settles every choice among variants: by the cache of earlier choices on this device, else by timing
+ * each variant on the GPU (a warm-up pass, then the median of three timed passes) where `measure`
+ * allows, else the first (the heuristic's pick). Returns the chosen variant's index per slot.
+ */
+async function chooseVariants(
+  context: GpuContext,
+  slots: readonly { readonly key?: string; readonly variants: readonly Variant[] }[],
+  bound: readonly (readonly (readonly Dispatch[])[])[],
+  measure: boolean,
+): Promise<number[]> {
+  const { device } = context;
+  const forced = forcedVariant.prefix;
+  if (forced !== undefined) return slots.map((slot) => Math.max(0, slot.variants.findIndex((v) => v.name.startsWith(forced))));
+  let cache = choices.get(device);
+  if (cache === undefined) choices.set(device, (cache = new Map()));
+  const chosen = slots.map((slot) => {
+    const known = slot.key === undefined ? undefined : cache.get(slot.key);
+    return known === undefined ? -1 : Math.max(0, slot.variants.findIndex((v) => v.name === known));
+  });
+  const open = slots.map((slot, i) => i).filter((i) => chosen[i] < 0 && slots[i].variants.length > 1 && measure);
+  for (let i = 0; i < slots.length; i++) if (chosen[i] < 0 && !open.includes(i)) chosen[i] = 0;
+  if (open.length === 0) return chosen;
+  const reps = 3;
+  const runs = open.flatMap((slot) => bound[slot].map((dispatches, variant) => ({ slot, variant, dispatches })));
+  const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * reps * runs.length });
+  const resolved = device.createBuffer({ size: 16 * reps * runs.length, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const read = device.createBuffer({ size: 16 * reps * runs.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const encoder = device.createCommandEncoder();
+  const record = (dispatches: readonly Dispatch[], timestampWrites?: GPUComputePassTimestampWrites): void => {
+    const pass = encoder.beginComputePass(timestampWrites === undefined ? undefined : { timestampWrites });
+    for (const d of dispatches) {
+      pass.setPipeline(d.pipeline);
+      pass.setBindGroup(0, d.bindGroup);
+      pass.dispatchWorkgroups(d.groups[0], d.groups[1], d.groups[2]);
+    }
+    pass.end();
+  };
+  runs.forEach((run, r) => {
+    record(run.dispatches);
+    for (let rep = 0; rep < reps; rep++) {
+      const at = 2 * (r * reps + rep);
+      record(run.dispatches, { querySet, beginningOfPassWriteIndex: at, endOfPassWriteIndex: at + 1 });
+    }
+  });
+  encoder.resolveQuerySet(querySet, 0, 2 * reps * runs.length, resolved, 0);
+  encoder.copyBufferToBuffer(resolved, 0, read, 0, read.size);
+  device.queue.submit([encoder.finish()]);
+  await read.mapAsync(GPUMapMode.READ);
+  const ns = new BigUint64Array(read.getMappedRange().slice(0));
+  read.unmap();
+  for (const b of [resolved, read]) b.destroy();
+  querySet.destroy();
+  const best = new Map<number, [number, number]>();
+  runs.forEach((run, r) => {
+    const times = Array.from({ length: reps }, (_, rep) => Number(ns[2 * (r * reps + rep) + 1] - ns[2 * (r * reps + rep)])).sort((a, b) => a - b);
+    const median = times[Math.floor(reps / 2)];
+    const current = best.get(run.slot);
+    if (current === undefined || median < current[1]) best.set(run.slot, [run.variant, median]);
+  });
+  for (const slot of open) {
+    chosen[slot] = best.get(slot)![0];
+    cache.set(slots[slot].key!, slots[slot].variants[chosen[slot]].name);
+  }
+  return chosen;
 }
 
 function isConv(layer: Layer): layer is ConvLayer {

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import type { Backend, Precision } from '../../../src/backends/backend.js';
 import { referenceBackend } from '../../../src/backends/reference/index.js';
 import { webgpuBackend } from '../../../src/backends/webgpu/index.js';
+import { convTiles } from '../../../src/backends/webgpu/kernels.js';
+import { forcedVariant } from '../../../src/backends/webgpu/prepared.js';
 import { Tensor } from '../../../src/core/tensor.js';
 import { ints } from '../../../src/ir/builder.js';
 import { type Attribute, type Graph, type Node, makeGraph } from '../../../src/ir/graph.js';
@@ -36,8 +38,8 @@ function graphOf(c: Case): Graph {
   }));
 }
 
-async function runOn(backend: Backend, graph: Graph, feeds: Map<string, Tensor>, precision: Precision): Promise<Map<string, Tensor>> {
-  const prepared = await backend.prepare(precision === 'fp16' ? withInferredTypes(weightsToFp16(graph)) : graph, { precision, threads: 1 });
+async function runOn(backend: Backend, graph: Graph, feeds: Map<string, Tensor>, precision: Precision, tune: 'heuristic' | 'measure' = 'heuristic'): Promise<Map<string, Tensor>> {
+  const prepared = await backend.prepare(precision === 'fp16' ? withInferredTypes(weightsToFp16(graph)) : graph, { precision, threads: 1, tune });
   try {
     return await prepared.run(feeds);
   } finally {
@@ -45,11 +47,11 @@ async function runOn(backend: Backend, graph: Graph, feeds: Map<string, Tensor>,
   }
 }
 
-async function check(c: Case, label: string, precision: Precision = 'fp32'): Promise<void> {
+async function check(c: Case, label: string, precision: Precision = 'fp32', tune: 'heuristic' | 'measure' = 'heuristic'): Promise<void> {
   const graph = graphOf(c);
   const feeds = new Map(Object.entries(c.inputs).map(([name, shape], i) => [name, new Tensor('float32', randomFloats(shape.reduce((a, b) => a * b, 1), 11 + i), shape)]));
   const want = await runOn(referenceBackend, graph, feeds, 'fp32');
-  const got = await runOn(webgpuBackend, graph, feeds, precision);
+  const got = await runOn(webgpuBackend, graph, feeds, precision, tune);
   for (const [name, w] of want) {
     const g = got.get(name)!;
     expect(g.shape, `${label}: ${name}`).toEqual(w.shape);
@@ -102,6 +104,18 @@ describe.skipIf(gpuMissing !== undefined)('webgpu backend against the reference'
     await check({ inputs: { x: c.x }, nodes: [conv], weights }, `conv ${i}`);
     await check({ inputs: { x: c.x }, nodes: [conv, node('Relu', ['c'], ['y'])], weights }, `conv ${i} + relu`);
     await check({ inputs: { x: c.x }, nodes: [conv, node('Relu', ['c'], ['y'])], weights }, `conv ${i} fp16`, 'fp16');
+    // Every other tile, with and without split-K, and the measured choice.
+    try {
+      for (const tile of convTiles.slice(1)) {
+        forcedVariant.prefix = `gemm ${tile.name}`;
+        await check({ inputs: { x: c.x }, nodes: [conv, node('Relu', ['c'], ['y'])], weights }, `conv ${i} tile ${tile.name}`);
+      }
+      forcedVariant.prefix = `gemm ${convTiles[0].name}`;
+      await check({ inputs: { x: c.x }, nodes: [conv], weights }, `conv ${i} tile ${convTiles[0].name} without split-K`);
+    } finally {
+      forcedVariant.prefix = undefined;
+    }
+    await check({ inputs: { x: c.x }, nodes: [conv], weights }, `conv ${i} measured`, 'fp32', 'measure');
   });
 
   for (const batch of [1, 3, 70]) {
