@@ -28,6 +28,8 @@ export interface PreparedGraph {
   profile?(): Profile;
   /** The algorithm chosen for each layer that had a choice, by node name. */
   algorithms?(): ReadonlyMap<string, string>;
+  /** What the backend could not do as asked, and did instead (a precision it lacks, say). */
+  readonly warnings?: readonly string[];
   dispose(): Promise<void>;
 }
 

@@ -70,6 +70,7 @@ program
       const outputs = await session.run(feeds);
       const ms = performance.now() - started;
       console.log(`ran ${model} on the ${opts.backend} backend (${opts.precision}) in ${ms.toFixed(1)} ms`);
+      for (const warning of await session.warnings()) console.error(`warning: ${warning}`);
       for (const [name, t] of Object.entries(outputs)) console.log(`  ${name}: ${t.dtype} [${t.shape.join(', ')}]`);
       if (opts.out !== undefined) {
         await mkdir(opts.out, { recursive: true });

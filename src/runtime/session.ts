@@ -80,6 +80,13 @@ export class Session {
     return Object.fromEntries(this.outputs.map((o) => [o.name, results.get(o.name)!]));
   }
 
+  /** What the backend could not do as asked and did instead, for the plans prepared so far. */
+  async warnings(): Promise<string[]> {
+    const all = new Set<string>();
+    for (const plan of this.plans.values()) for (const w of (await plan).warnings ?? []) all.add(w);
+    return [...all];
+  }
+
   /** The algorithm each layer runs with, by node name, for the plans prepared so far (latest shape last). */
   async algorithms(): Promise<Map<string, string>> {
     const all = new Map<string, string>();

@@ -57,6 +57,8 @@ export async function releaseGpu(): Promise<void> {
     if (context === undefined) continue;
     context.released = true;
     context.device.destroy();
+    // Dawn is let go only once the device has said it is gone.
+    await context.device.lost;
   }
   dawnInstance = undefined;
 }

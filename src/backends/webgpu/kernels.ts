@@ -16,6 +16,11 @@ export interface ConvTile {
   readonly k: number;
   readonly rm: number;
   readonly rn: number;
+  /**
+   * Each thread's rm x rn outputs contiguous (rather than strided across the tile), read from
+   * workgroup memory in vec4s: a quarter of the loads, for tiles whose rm and rn are multiples of 4.
+   */
+  readonly vector?: boolean;
 }
 
 /** The tiles the planner chooses among, by measurement where the adapter can time dispatches. */
@@ -23,6 +28,9 @@ export const convTiles: readonly ConvTile[] = [
   { name: '64x64', m: 64, n: 64, k: 16, rm: 4, rn: 4 },
   { name: '128x128', m: 128, n: 128, k: 8, rm: 8, rn: 8 },
   { name: '32x64', m: 32, n: 64, k: 16, rm: 2, rn: 4 },
+  { name: '128x128v', m: 128, n: 128, k: 16, rm: 8, rn: 8, vector: true },
+  { name: '64x64v', m: 64, n: 64, k: 16, rm: 4, rn: 4, vector: true },
+  { name: '128x64v', m: 128, n: 64, k: 16, rm: 8, rn: 4, vector: true },
 ];
 
 /**
@@ -54,7 +62,11 @@ export function convGemm(storage: Storage, relu: boolean, tile: ConvTile = convT
       { name: 'partial', access: 'read_write', type: 'f32' },
     ],
     workgroup: [tx, ty],
-    declarations: `
+    declarations: tile.vector === true
+      ? `
+var<workgroup> As: array<vec4<f32>, ${(TK * TM) / 4}>;
+var<workgroup> Bs: array<vec4<f32>, ${(TK * TN) / 4}>;`
+      : `
 var<workgroup> As: array<f32, ${TK * TM}>;
 var<workgroup> Bs: array<f32, ${TK * TN}>;`,
     body: `
@@ -94,7 +106,7 @@ var<workgroup> Bs: array<f32, ${TK * TN}>;`,
       let k = k0 + aK;
       var a = 0.0;
       if (m < mg && k < kEnd) { a = f32(w[(g * mg + m) * K + k]); }
-      As[aK * ${TM}u + row] = a;
+      ${tile.vector === true ? `As[(aK * ${TM}u + row) / 4u][row % 4u] = a;` : `As[aK * ${TM}u + row] = a;`}
     }
     for (var q = 0u; q < ${(TK * TN) / threads}u; q++) {
       let kk = lidx / ${TN}u + ${threads / TN}u * q;
@@ -109,10 +121,10 @@ var<workgroup> Bs: array<f32, ${TK * TN}>;`,
           b = f32(x[bBase + (c * H + u32(ih)) * W + u32(iw)]);
         }
       }
-      Bs[kk * ${TN}u + bCol] = b;
+      ${tile.vector === true ? `Bs[(kk * ${TN}u + bCol) / 4u][bCol % 4u] = b;` : `Bs[kk * ${TN}u + bCol] = b;`}
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < ${TK}u; kk++) {
+    ${tile.vector === true ? vectorInner(tile) : `for (var kk = 0u; kk < ${TK}u; kk++) {
       var av: array<f32, ${RM}>;
       var bv: array<f32, ${RN}>;
       for (var i = 0u; i < ${RM}u; i++) { av[i] = As[kk * ${TM}u + ty + ${ty}u * i]; }
@@ -120,17 +132,17 @@ var<workgroup> Bs: array<f32, ${TK * TN}>;`,
       for (var i = 0u; i < ${RM}u; i++) {
         for (var j = 0u; j < ${RN}u; j++) { acc[i * ${RN}u + j] = fma(av[i], bv[j], acc[i * ${RN}u + j]); }
       }
-    }
+    }`}
     workgroupBarrier();
   }
 
   let outChannels = p(17u); let offset = p(18u);
   for (var i = 0u; i < ${RM}u; i++) {
-    let m = m0 + ty + ${ty}u * i;
+    let m = m0 + ${tile.vector === true ? `ty * ${RM}u + i` : `ty + ${ty}u * i`};
     if (m >= mg) { continue; }
     let gm = g * mg + m;
     for (var j = 0u; j < ${RN}u; j++) {
-      let col = p0 + tx + ${tx}u * j;
+      let col = p0 + ${tile.vector === true ? `tx * ${RN}u + j` : `tx + ${tx}u * j`};
       if (col >= P) { continue; }
       if (splits > 1u) {
         partial[(split * groups * mg + gm) * P + col] = acc[i * ${RN}u + j];
@@ -142,6 +154,25 @@ var<workgroup> Bs: array<f32, ${TK * TN}>;`,
     }
   }`,
   });
+}
+
+/** The multiply-adds of one K step for a vector tile: rows and columns of a thread are contiguous. */
+function vectorInner(tile: ConvTile): string {
+  const { m: TM, n: TN, k: TK, rm: RM, rn: RN } = tile;
+  const lines: string[] = [];
+  for (let i4 = 0; i4 < RM / 4; i4++) lines.push(`let a${i4} = As[kk * ${TM / 4}u + ty * ${RM / 4}u + ${i4}u];`);
+  for (let j4 = 0; j4 < RN / 4; j4++) lines.push(`let b${j4} = Bs[kk * ${TN / 4}u + tx * ${RN / 4}u + ${j4}u];`);
+  for (let i = 0; i < RM; i++) {
+    for (let j4 = 0; j4 < RN / 4; j4++) {
+      // acc[i * RN + 4 j4 .. + 3] += a_i * b_j4, as four scalars (the accumulators stay a flat array).
+      for (let c = 0; c < 4; c++) {
+        const at = i * RN + 4 * j4 + c;
+        lines.push(`acc[${at}] = fma(a${Math.floor(i / 4)}[${i % 4}], b${j4}[${c}], acc[${at}]);`);
+      }
+    }
+  }
+  const body = lines.join('\n      ');
+  return `for (var kk = 0u; kk < ${TK}u; kk++) {\n      ${body}\n    }`;
 }
 
 /**

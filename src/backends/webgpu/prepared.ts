@@ -62,6 +62,9 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
   checkDevice(context);
   const { device } = context;
   const storage = options.precision === 'fp16' && context.f16 ? 'f16' : 'f32';
+  const warnings = options.precision === 'fp16' && !context.f16
+    ? [`the WebGPU adapter (${context.adapter}) has no shader-f16: values are stored and computed in f32 (the weights keep their fp16 rounding)`]
+    : [];
   const bytesPer = storage === 'f16' ? 2 : 4;
   const graph = withInferredTypes(input);
   const opset = onnxOpset(graph);
@@ -348,6 +351,16 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
   for (const o of graph.outputs) if (producedOnGpu(o.name)) readBuffer(o.name);
   for (const step of steps) if (step.kind === 'host') for (const name of step.node.inputs) if (producedOnGpu(name)) readBuffer(name);
 
+  // Graph inputs go up through staging buffers of their own, mapped for writing between runs: one copy
+  // into mapped memory, then one on the GPU. (queue.writeBuffer would allocate a fresh staging buffer
+  // for every large input, which costs more than the copy.)
+  const staging = new Map<string, { buffer: GPUBuffer; ready?: Promise<unknown> }>();
+  for (const v of graph.inputs) {
+    if (!uploads.has(v.name)) continue;
+    const bytes = align(uploads.get(v.name)! * 4, 16);
+    staging.set(v.name, { buffer: track(device.createBuffer({ label: `input ${v.name}`, size: bytes, usage: GPUBufferUsage.MAP_WRITE | GPUBufferUsage.COPY_SRC, mappedAtCreation: true })) });
+  }
+
   const profile: Profile | undefined = options.profile === true ? new Map() : undefined;
   // With timestamp queries, profiling times every dispatch on the GPU itself (one pass each).
   const timed = profile !== undefined && device.features.has('timestamp-query') && dispatches.length > 0;
@@ -366,16 +379,26 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       const cast = castIn.get(name);
       device.queue.writeBuffer(cast?.from ?? valueBuffer(name), 0, storage === 'f16' && cast === undefined ? float32ArrayToFloat16(data) : data);
     };
-    for (const v of graph.inputs) if (uploads.has(v.name)) writeUp(v.name, feeds.get(v.name)!);
-
     let encoder = device.createCommandEncoder();
+    const uploadStarted = profile === undefined ? 0 : performance.now();
+    for (const [name, s] of staging) {
+      if (s.buffer.mapState === 'pending') await s.ready;
+      if (s.buffer.mapState === 'unmapped') await s.buffer.mapAsync(GPUMapMode.WRITE);
+      const data = feeds.get(name)!.toFloat32();
+      new Float32Array(s.buffer.getMappedRange(), 0, data.length).set(data);
+      s.buffer.unmap();
+      encoder.copyBufferToBuffer(s.buffer, 0, castIn.get(name)?.from ?? valueBuffer(name), 0, data.length * 4);
+    }
+    if (profile !== undefined) profile.set('upload (host side)', (profile.get('upload (host side)') ?? 0) + performance.now() - uploadStarted);
     let pending = 0;
     const readBack = async (names: string[]): Promise<void> => {
       for (const name of names) encoder.copyBufferToBuffer(valueBuffer(name), 0, downloads.get(name)!, 0, downloads.get(name)!.size);
       device.queue.submit([encoder.finish()]);
       encoder = device.createCommandEncoder();
       pending = 0;
+      const waitStarted = profile === undefined ? 0 : performance.now();
       await Promise.all(names.map((name) => downloads.get(name)!.mapAsync(GPUMapMode.READ)));
+      if (profile !== undefined) profile.set('wait for the GPU', (profile.get('wait for the GPU') ?? 0) + performance.now() - waitStarted);
       for (const name of names) {
         const b = downloads.get(name)!;
         const s = shape(name)!;
@@ -434,7 +457,9 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       encoder.resolveQuerySet(querySet, 0, 2 * dispatches.length, resolved!, 0);
       encoder.copyBufferToBuffer(resolved!, 0, timestamps!, 0, timestamps!.size);
     }
-    if (outputs.length > 0 || pending > 0) await readBack(outputs);
+    if (outputs.length > 0 || pending > 0 || staging.size > 0) await readBack(outputs);
+    // Map the staging buffers for the next run while the caller works.
+    for (const s of staging.values()) s.ready = s.buffer.mapAsync(GPUMapMode.WRITE).catch(() => undefined);
     if (profile !== undefined) profile.set('run (wall clock)', (profile.get('run (wall clock)') ?? 0) + performance.now() - started);
     if (timestamps !== undefined) {
       await timestamps.mapAsync(GPUMapMode.READ);
@@ -461,6 +486,7 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       queue = result.catch(() => undefined);
       return result;
     },
+    warnings,
     algorithms() {
       return algorithms;
     },
@@ -473,6 +499,8 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       if (disposed) return;
       disposed = true;
       await queue;
+      // No buffer is destroyed with a mapping pending: its callback would outlive the device.
+      await Promise.all([...staging.values()].map((st) => st.ready));
       for (const b of buffers) b.destroy();
       querySet?.destroy();
       if (owned) await releaseGpu();
@@ -498,7 +526,12 @@ async function chooseVariants(
 ): Promise<number[]> {
   const { device } = context;
   const forced = forcedVariant.prefix;
-  if (forced !== undefined) return slots.map((slot) => Math.max(0, slot.variants.findIndex((v) => v.name.startsWith(forced))));
+  if (forced !== undefined) {
+    return slots.map((slot) => {
+      const exact = slot.variants.findIndex((v) => v.name === forced);
+      return Math.max(0, exact >= 0 ? exact : slot.variants.findIndex((v) => v.name.startsWith(forced)));
+    });
+  }
   let cache = choices.get(device);
   if (cache === undefined) choices.set(device, (cache = new Map()));
   const chosen = slots.map((slot) => {
