@@ -95,7 +95,7 @@ program
     // Shapes need no trained weights: a Caffe definition alone is read with zeros in their place.
     const zeros = isCaffeSource(model) && opts.weights === undefined;
     const session = await Session.load(model, { weights: opts.weights, missingWeights: zeros ? 'zeros' : undefined });
-    console.log(`${model} (after constant folding and dropout/identity removal${zeros ? '; no weights given' : ''})`);
+    console.log(`${model} (after constant folding, dropout/identity removal and BatchNorm folding${zeros ? '; no weights given' : ''})`);
     console.log(formatSummary(summarize(session.graph)));
     await session.dispose();
   });

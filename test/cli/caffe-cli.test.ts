@@ -8,6 +8,7 @@ import { Tensor } from '../../src/core/tensor.js';
 import { decodeCaffe } from '../../src/formats/caffe/index.js';
 import { readNpy, writeNpy } from '../../src/formats/npy.js';
 import { decodeOnnx } from '../../src/formats/onnx/decode.js';
+import { relativeError } from '../helpers/compare.js';
 import { preprocessingOf } from '../../src/zoo/index.js';
 import { encodeBlob, encodeCaffemodel, smallNet } from '../formats/caffe-fixtures.js';
 
@@ -41,7 +42,8 @@ describe('joule with Caffe models', () => {
     expect(r.code, r.stderr).toBe(0);
     const prob = readNpy(await readFile(join(out, 'prob.npy')));
     expect(prob.shape).toEqual([2, 3]);
-    expect(Array.from(prob.data as Float32Array)).toEqual(Array.from(expected().data as Float32Array));
+    // The session folds the BatchNorm into the convolution: the same numbers, rounded differently.
+    expect(relativeError(prob.data as Float32Array, expected().data as Float32Array)).toBeLessThanOrEqual(1e-5);
   });
 
   it('run without weights fails naming the layers that need them', async () => {
@@ -62,7 +64,8 @@ describe('joule with Caffe models', () => {
     expect(r.stdout).toContain('no weights given');
     expect(r.stdout).toMatch(/conv\s+Conv\s+\[N, 4, 6, 6\]/);
     expect(r.stdout).toMatch(/pool\s+AveragePool\s+\[N, 4, 4, 4\]/);
-    expect(r.stdout).toContain('parameters: 326');
+    // 326 in the definition; folding the BatchNorm (4 channels x 4 statistics) into the convolution leaves 310.
+    expect(r.stdout).toContain('parameters: 310');
   });
 
   it('convert writes an ONNX file that computes the same, with the mean as preprocessing metadata', async () => {

@@ -4,7 +4,7 @@ import { GraphBuilder, int, ints } from '../../src/ir/builder.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { verify } from '../../src/ir/verify.js';
 import { runGraph } from '../../src/backends/reference/interpreter.js';
-import { eliminateDeadCode, foldConstants, removeIdentities, runPasses, weightsToFp16 } from '../../src/passes/index.js';
+import { eliminateDeadCode, foldBatchNorm, foldConstants, removeIdentities, runPasses, weightsToFp16 } from '../../src/passes/index.js';
 import { relativeError } from '../helpers/compare.js';
 
 function random(shape: number[], seed: number): Tensor<'float32'> {
@@ -108,5 +108,51 @@ describe('passes', () => {
     const err = relativeError(run(half, x), run(g, x));
     expect(err).toBeGreaterThan(0);
     expect(err).toBeLessThan(2e-3);
+  });
+});
+
+describe('foldBatchNorm', () => {
+  const stats = (b: GraphBuilder, c: number, seed: number): string[] => [
+    b.initializer(`scale${seed}`, random([c], seed)),
+    b.initializer(`beta${seed}`, random([c], seed + 1)),
+    b.initializer(`mean${seed}`, random([c], seed + 2)),
+    b.initializer(`var${seed}`, Tensor.from('float32', Array.from(random([c], seed + 3).data, (v) => Math.abs(v) + 0.3), [c])),
+  ];
+  const check = (graph: Graph, feeds: Map<string, Tensor>, folded: number): void => {
+    verify(graph);
+    const after = foldBatchNorm(graph);
+    verify(after);
+    expect(after.nodes.filter((n) => n.op === 'BatchNormalization')).toHaveLength(graph.nodes.filter((n) => n.op === 'BatchNormalization').length - folded);
+    const want = runGraph(graph, feeds);
+    const got = runGraph(after, feeds);
+    want.forEach((t, i) => expect(relativeError(got[i].data as Float32Array, t.data as Float32Array), graph.outputs[i].name).toBeLessThanOrEqual(1e-5));
+  };
+
+  it('folds into a Conv (with and without bias, grouped) and into a Gemm (transB or not)', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', [2, 4, 6, 6]);
+    const c1 = b.op('Conv', [x, b.initializer('w1', random([6, 4, 3, 3], 1))], { pads: ints([1, 1, 1, 1]) });
+    const n1 = b.op('BatchNormalization', [c1, ...stats(b, 6, 10)], { epsilon: { type: 'float', value: 1e-3 } });
+    const c2 = b.op('Conv', [n1, b.initializer('w2', random([6, 3, 1, 1], 2)), b.initializer('b2', random([6], 3))], { group: int(2) });
+    const n2 = b.op('BatchNormalization', [c2, ...stats(b, 6, 20)]);
+    const r = b.op('Relu', [n2]);
+    const flat = b.op('Flatten', [r]);
+    const g1 = b.op('Gemm', [flat, b.initializer('g1', random([5, 216], 4)), b.initializer('c1', random([5], 5))], { transB: int(1), beta: { type: 'float', value: 0.5 } });
+    const n3 = b.op('BatchNormalization', [g1, ...stats(b, 5, 30)]);
+    const g2 = b.op('Gemm', [n3, b.initializer('g2', random([5, 3], 6))]);
+    const n4 = b.op('BatchNormalization', [g2, ...stats(b, 3, 40)], {}, 'y');
+    b.output(n4, 'float32', [2, 3]);
+    check(b.build(), new Map([['x', random([2, 4, 6, 6], 9)]]), 4);
+  });
+
+  it('leaves a BatchNormalization whose input something else reads too', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', [1, 2, 4, 4]);
+    const c = b.op('Conv', [x, b.initializer('w', random([3, 2, 1, 1], 1))]);
+    const n = b.op('BatchNormalization', [c, ...stats(b, 3, 10)], {}, 'y');
+    const other = b.op('Relu', [c], {}, 'z');
+    b.output(n, 'float32', [1, 3, 4, 4]);
+    b.output(other, 'float32', [1, 3, 4, 4]);
+    check(b.build(), new Map([['x', random([1, 2, 4, 4], 9)]]), 0);
   });
 });
