@@ -16,6 +16,8 @@ export interface BackendOptions {
    * where that is cheap enough to be worth it.
    */
   readonly tune?: 'auto' | 'measure' | 'heuristic';
+  /** Which GPU to ask for where a machine has several (GPU backends; default 'high-performance'). */
+  readonly powerPreference?: 'high-performance' | 'low-power';
 }
 
 /** Milliseconds spent per kind of step (a kernel name, or the op type of a node), summed over runs. */

@@ -26,6 +26,8 @@ export interface SessionOptions extends LoadOptions {
    * decide (the webgpu backend measures on hardware GPUs).
    */
   readonly tune?: 'auto' | 'measure' | 'heuristic';
+  /** Which GPU the webgpu backend asks for where a machine has several (default 'high-performance'). */
+  readonly powerPreference?: 'high-performance' | 'low-power';
 }
 
 /** Prepared graphs kept per distinct set of input shapes. */
@@ -127,7 +129,7 @@ export class Session {
       const inputs = this.inputs.map((v) => ({ ...v, shape: feeds.get(v.name)!.shape }));
       const specialized = runPasses({ ...this.graph, inputs });
       const backend = backends[this.options.backend];
-      plan = backend.prepare(specialized, { precision: this.options.precision, threads: this.options.threads, profile: this.options.profile, tune: this.options.tune });
+      plan = backend.prepare(specialized, { precision: this.options.precision, threads: this.options.threads, profile: this.options.profile, tune: this.options.tune, powerPreference: this.options.powerPreference });
       this.plans.set(key, plan);
     }
     return plan;
@@ -135,7 +137,7 @@ export class Session {
 }
 
 /** The options that stay with a session once loaded. */
-export type ResolvedSessionOptions = Required<Pick<SessionOptions, 'backend' | 'precision' | 'threads' | 'profile' | 'tune'>>;
+export type ResolvedSessionOptions = Required<Pick<SessionOptions, 'backend' | 'precision' | 'threads' | 'profile' | 'tune' | 'powerPreference'>>;
 
 function resolveOptions(options: SessionOptions): ResolvedSessionOptions {
   const backend = options.backend ?? 'reference';
@@ -154,7 +156,11 @@ function resolveOptions(options: SessionOptions): ResolvedSessionOptions {
   if (!['auto', 'measure', 'heuristic'].includes(tune)) {
     throw new JouleError('BAD_ARGUMENT', `unknown tune '${String(tune)}'; use 'auto', 'measure' or 'heuristic'`);
   }
-  return { backend, precision, threads, profile: options.profile === true, tune };
+  const powerPreference = options.powerPreference ?? 'high-performance';
+  if (powerPreference !== 'high-performance' && powerPreference !== 'low-power') {
+    throw new JouleError('BAD_ARGUMENT', `unknown powerPreference '${String(powerPreference)}'; use 'high-performance' or 'low-power'`);
+  }
+  return { backend, precision, threads, profile: options.profile === true, tune, powerPreference };
 }
 
 /** Fails with one error listing every node (subgraphs included) the backend cannot run. */

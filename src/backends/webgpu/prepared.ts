@@ -27,6 +27,11 @@ type Step =
 
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
+/** How many pipelines a device has compiled (tests check that a new batch size compiles none). */
+export function pipelineCount(device: GPUDevice): number {
+  return pipelines.get(device)?.size ?? 0;
+}
+
 /** The pipeline for a WGSL source, compiled once per device: the source is the key. */
 function pipelineFor(device: GPUDevice, code: string): GPUComputePipeline {
   let cache = pipelines.get(device);
@@ -49,7 +54,7 @@ const align = (n: number, to: number): number => Math.ceil(n / to) * to;
  * written up. A run is one command encoder and one submission between host steps, and one readback.
  */
 export async function prepareWebGpu(input: Graph, options: BackendOptions, gpu?: GpuContext): Promise<PreparedGraph> {
-  const context = gpu ?? (await acquireGpu());
+  const context = gpu ?? (await acquireGpu(options.powerPreference));
   try {
     return await prepareOn(context, input, options, gpu === undefined);
   } catch (e) {
@@ -312,10 +317,13 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     ];
     return { label: d.label, pipeline, bindGroup: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }), groups: d.groups };
   };
-  const boundSlots = dispatchList.map((slot) => slot.variants.map((v) => v.dispatches.map(bind)));
-  device.queue.writeBuffer(uniform, 0, allParams);
+  // Variants are bound (and their pipelines compiled) only when they are timed or chosen.
+  const boundSlots = dispatchList.map((slot) => slot.variants.map(() => undefined as Dispatch[] | undefined));
+  const bindVariant = (slot: number, variant: number): Dispatch[] =>
+    (boundSlots[slot][variant] ??= dispatchList[slot].variants[variant].dispatches.map(bind));
+  const flushParams = (): void => device.queue.writeBuffer(uniform, 0, allParams);
   const measure = options.tune === 'measure' || (options.tune !== 'heuristic' && !context.software);
-  const chosen = await chooseVariants(context, dispatchList, boundSlots, measure && device.features.has('timestamp-query'));
+  const chosen = await chooseVariants(context, dispatchList, bindVariant, flushParams, measure && device.features.has('timestamp-query'));
   const algorithms = new Map<string, string>();
   dispatchList.forEach((slot, i) => {
     if (slot.key === undefined) return;
@@ -323,8 +331,9 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     algorithms.set(slot.node!, algorithms.has(slot.node!) ? `${algorithms.get(slot.node!)}; ${name}` : name);
   });
   steps.forEach((step, i) => {
-    if (step.kind === 'gpu') step.dispatches.push(...stepDispatches[i].flatMap((slot) => boundSlots[slot][chosen[slot]]));
+    if (step.kind === 'gpu') step.dispatches.push(...stepDispatches[i].flatMap((slot) => bindVariant(slot, chosen[slot])));
   });
+  flushParams();
   const dispatches = steps.flatMap((step) => (step.kind === 'gpu' ? step.dispatches : []));
   const oom = await device.popErrorScope();
   const invalid = await device.popErrorScope();
@@ -521,7 +530,8 @@ export const forcedVariant: { prefix?: string } = {};
 async function chooseVariants(
   context: GpuContext,
   slots: readonly { readonly key?: string; readonly variants: readonly Variant[] }[],
-  bound: readonly (readonly (readonly Dispatch[])[])[],
+  bind: (slot: number, variant: number) => readonly Dispatch[],
+  flushParams: () => void,
   measure: boolean,
 ): Promise<number[]> {
   const { device } = context;
@@ -542,7 +552,8 @@ async function chooseVariants(
   for (let i = 0; i < slots.length; i++) if (chosen[i] < 0 && !open.includes(i)) chosen[i] = 0;
   if (open.length === 0) return chosen;
   const reps = 3;
-  const runs = open.flatMap((slot) => bound[slot].map((dispatches, variant) => ({ slot, variant, dispatches })));
+  const runs = open.flatMap((slot) => slots[slot].variants.map((_, variant) => ({ slot, variant, dispatches: bind(slot, variant) })));
+  flushParams();
   const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * reps * runs.length });
   const resolved = device.createBuffer({ size: 16 * reps * runs.length, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
   const read = device.createBuffer({ size: 16 * reps * runs.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../../src/core/tensor.js';
 import { acquireGpu, releaseGpu } from '../../../src/backends/webgpu/device.js';
-import { prepareWebGpu } from '../../../src/backends/webgpu/prepared.js';
+import { pipelineCount, prepareWebGpu } from '../../../src/backends/webgpu/prepared.js';
 import { Session } from '../../../src/runtime/session.js';
 import { syntheticInput } from '../../../src/runtime/synthetic.js';
 import { zooEntry } from '../../../src/zoo/index.js';
@@ -86,4 +86,28 @@ describe.skipIf(gpuMissing !== undefined)('webgpu backend: life cycle', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', script], { timeout: 120_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     expect(out.trim()).toBe('disposed');
   }, 150_000);
+});
+
+describe.skipIf(gpuMissing !== undefined)('webgpu backend: pipelines', () => {
+  it('a new batch size reuses every compiled pipeline; a session can ask for the low-power adapter', async () => {
+    const context = await acquireGpu();
+    try {
+      const session = await Session.load('zoo:googlenet', { backend: 'webgpu', tune: 'heuristic' });
+      const info = session.inputs[0];
+      await session.run({ [info.name]: syntheticInput(info, 2, zooEntry('googlenet').preprocessing) });
+      const compiled = pipelineCount(context.device);
+      expect(compiled).toBeGreaterThan(5);
+      // Batch 3 changes every size in every dispatch (and so the split-K choices), which live in uniforms.
+      // (Batch 1 would add the GEMV kernel of the fully connected layer.)
+      await session.run({ [info.name]: syntheticInput(info, 3, zooEntry('googlenet').preprocessing) });
+      expect(pipelineCount(context.device)).toBe(compiled);
+      await session.dispose();
+      const low = await Session.load('zoo:caffenet', { backend: 'webgpu', powerPreference: 'low-power' });
+      const out = await low.run({ data: syntheticInput(low.inputs[0], 1, zooEntry('caffenet').preprocessing) });
+      expect(out.prob.shape).toEqual([1, 1000]);
+      await low.dispose();
+    } finally {
+      await releaseGpu();
+    }
+  }, 300_000);
 });
