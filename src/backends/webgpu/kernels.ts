@@ -5,6 +5,16 @@ import { type Storage, emitShader } from './wgsl.js';
  * read from the uniform block in the order each template documents; `prepared.ts` packs them.
  */
 
+/** What a layer applies to its results before it stores them: nothing, ReLU, or Clip's bounds. */
+export type Epilogue = 'none' | 'relu' | 'clip';
+
+/** The epilogue's WGSL on `v`; Clip reads its bounds as float parameters `at` and `at + 1`. */
+function epilogue(e: Epilogue, at: number): string {
+  if (e === 'relu') return 'v = max(v, 0.0);';
+  if (e === 'clip') return `v = clamp(v, pf(${at}u), pf(${at + 1}u));`;
+  return '';
+}
+
 /**
  * A tile of the convolution GEMM: `m` x `n` outputs per workgroup from (m / rm) x (n / rn) threads that
  * each hold rm x rn accumulators, stepping through K `k` at a time in workgroup memory.
@@ -42,9 +52,9 @@ export const convTiles: readonly ConvTile[] = [
  * result is written at channel `offset` of an output with `outChannels` channels (a Concat's slice).
  *
  * Params: 0 P, 1 OH*OW, 2 OW, 3 mg, 4 K, 5 C, 6 H, 7 W, 8 Cg, 9 KH, 10 KW, 11 sh, 12 sw, 13 pt, 14 pl,
- * 15 dh, 16 dw, 17 outChannels, 18 offset, 19 groups, 20 splits, 21 K per split.
+ * 15 dh, 16 dw, 17 outChannels, 18 offset, 19 groups, 20 splits, 21 K per split, 22 and 23 Clip's bounds.
  */
-export function convGemm(storage: Storage, relu: boolean, tile: ConvTile = convTiles[0]): string {
+export function convGemm(storage: Storage, epi: Epilogue, tile: ConvTile = convTiles[0]): string {
   const { m: TM, n: TN, k: TK, rm: RM, rn: RN } = tile;
   const tx = TN / RN;
   const ty = TM / RM;
@@ -148,7 +158,7 @@ var<workgroup> Bs: array<f32, ${TK * TN}>;`,
         partial[(split * groups * mg + gm) * P + col] = acc[i * ${RN}u + j];
       } else {
         var v = acc[i * ${RN}u + j] + f32(bias[gm]);
-        ${relu ? 'v = max(v, 0.0);' : ''}
+        ${epilogue(epi, 22)}
         y[((col / OHW) * outChannels + offset + gm) * OHW + col % OHW] = T(v);
       }
     }
@@ -177,9 +187,10 @@ function vectorInner(tile: ConvTile): string {
 
 /**
  * Finishes a split-K convolution: sums the splits' partial results, adds the bias, applies ReLU and
- * writes the output slice. Params: 0 P, 1 OH*OW, 2 M (all groups), 3 splits, 4 outChannels, 5 offset.
+ * writes the output slice. Params: 0 P, 1 OH*OW, 2 M (all groups), 3 splits, 4 outChannels, 5 offset,
+ * 6 and 7 Clip's bounds.
  */
-export function splitReduce(storage: Storage, relu: boolean): string {
+export function splitReduce(storage: Storage, epi: Epilogue): string {
   return emitShader({
     storage,
     bindings: [
@@ -196,7 +207,7 @@ export function splitReduce(storage: Storage, relu: boolean): string {
   let col = i % P;
   var v = f32(bias[m]);
   for (var s = 0u; s < splits; s++) { v += partial[s * M * P + i]; }
-  ${relu ? 'v = max(v, 0.0);' : ''}
+  ${epilogue(epi, 6)}
   y[((col / OHW) * p(4u) + p(5u) + m) * OHW + col % OHW] = T(v);`,
   });
 }
@@ -207,9 +218,9 @@ export const gemvRows = 8;
 /**
  * A fully connected layer at batch 1, bound by reading W once: y[m] = W[m, :] . x + bias[m], 32 lanes per
  * row reading W in vec4s where K allows. Params: 0 M, 1 K (in vectors when `vector`), 2 outChannels,
- * 3 offset.
+ * 3 offset, 4 and 5 Clip's bounds.
  */
-export function gemv(storage: Storage, relu: boolean, vector: boolean): string {
+export function gemv(storage: Storage, epi: Epilogue, vector: boolean): string {
   const v = vector ? 'vec4<T>' : 'T';
   const dot = vector ? 'dot(vec4<f32>(w[row * K + k]), vec4<f32>(x[k]))' : 'f32(w[row * K + k]) * f32(x[k])';
   return emitShader({
@@ -238,7 +249,7 @@ export function gemv(storage: Storage, relu: boolean, vector: boolean): string {
   }
   if (lane == 0u && row < M) {
     var v = sums[lidx] + f32(bias[row]);
-    ${relu ? 'v = max(v, 0.0);' : ''}
+    ${epilogue(epi, 4)}
     y[p(3u) + row] = T(v);
   }`,
   });

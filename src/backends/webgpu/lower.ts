@@ -61,7 +61,8 @@ export interface Layer {
  */
 export interface ConvLayer extends Layer {
   readonly kind: 'conv';
-  relu: boolean;
+  /** Applied before the store: ReLU or Clip fused from the node that followed. */
+  activation: { kind: k.Epilogue; lo: number; hi: number };
   /** Where the output lands: channel `offset` of a value with `channels` channels. */
   target: { channels: number; offset: number };
   readonly outChannels: number;
@@ -215,7 +216,7 @@ function convLayer(node: Node, outChannels: number, weights: Float32Array, bias:
     node,
     reads: [node.inputs[0]],
     writes: node.outputs[0],
-    relu: false,
+    activation: { kind: 'none', lo: 0, hi: 0 },
     outChannels,
     target: { channels: outChannels, offset: 0 },
     emit(ctx) {
@@ -223,6 +224,7 @@ function convLayer(node: Node, outChannels: number, weights: Float32Array, bias:
       // Rows per dispatch: one binding of weights at most. Grouped convolutions are never split.
       const rowsPerChunk = groups === 1 ? Math.max(1, Math.floor(ctx.maxBinding / (kSize * bytesPer))) : outChannels;
       const gemvPath = P === 1 && groups === 1;
+      const act = layer.activation;
       for (let m0 = 0; m0 < outChannels; m0 += rowsPerChunk) {
         const rows = Math.min(rowsPerChunk, outChannels - m0);
         const w = ctx.weight(weights.subarray(m0 * kSize, (m0 + rows) * kSize));
@@ -232,8 +234,8 @@ function convLayer(node: Node, outChannels: number, weights: Float32Array, bias:
         const offset = layer.target.offset + m0;
         if (gemvPath) {
           const vector = kSize % 4 === 0;
-          const params = new Params().u32(rows, vector ? kSize / 4 : kSize, layer.target.channels, offset);
-          ctx.dispatch('gemv', k.gemv(ctx.storage, layer.relu, vector), [x, w, bv, y], params, elementwiseGroups(rows, k.gemvRows));
+          const params = new Params().u32(rows, vector ? kSize / 4 : kSize, layer.target.channels, offset).f32(act.lo, act.hi);
+          ctx.dispatch('gemv', k.gemv(ctx.storage, act.kind, vector), [x, w, bv, y], params, elementwiseGroups(rows, k.gemvRows));
           continue;
         }
         const mgChunk = groups === 1 ? rows : mg;
@@ -247,14 +249,14 @@ function convLayer(node: Node, outChannels: number, weights: Float32Array, bias:
             P, plane, g.outWidth, mgChunk, kSize, g.channels, g.height, g.width, cg, g.kernel[0], g.kernel[1],
             g.strides[0], g.strides[1], g.pads[0], g.pads[1], g.dilations[0], g.dilations[1],
             layer.target.channels, offset, groups, used, kPerSplit,
-          );
+          ).f32(act.lo, act.hi);
           const grid: [number, number, number] = [Math.ceil(P / tile.n), Math.ceil(mgChunk / tile.m), groups * used];
           const dispatches: DispatchSpec[] = [
-            { label: used > 1 ? 'conv-gemm-splitk' : 'conv-gemm', code: k.convGemm(ctx.storage, layer.relu, tile), buffers: [x, w, bv, y, partial], params, groups: grid },
+            { label: used > 1 ? 'conv-gemm-splitk' : 'conv-gemm', code: k.convGemm(ctx.storage, act.kind, tile), buffers: [x, w, bv, y, partial], params, groups: grid },
           ];
           if (used > 1) {
-            const reduce = new Params().u32(P, plane, mgChunk * groups, used, layer.target.channels, offset);
-            dispatches.push({ label: 'splitk-reduce', code: k.splitReduce(ctx.storage, layer.relu), buffers: [partial, bv, y], params: reduce, groups: elementwiseGroups(mgChunk * groups * P) });
+            const reduce = new Params().u32(P, plane, mgChunk * groups, used, layer.target.channels, offset).f32(act.lo, act.hi);
+            dispatches.push({ label: 'splitk-reduce', code: k.splitReduce(ctx.storage, act.kind), buffers: [partial, bv, y], params: reduce, groups: elementwiseGroups(mgChunk * groups * P) });
           }
           return { name: used > 1 ? `gemm ${tile.name} split-K ${used}` : `gemm ${tile.name}`, dispatches };
         };
@@ -346,19 +348,25 @@ function lowerUnary(node: Node, cx: LowerContext): Layer | undefined {
   const params = new Params().u32(x.reduce((p, d) => p * d, 1));
   if (node.op === 'LeakyRelu') params.f32(a.float('alpha', 0.01));
   if (node.op === 'Clip') {
-    // Opset 11+ takes the bounds as inputs, which must be constants here.
-    const bound = (i: number, attr: string, fallback: number): number | undefined => {
-      const name = node.inputs[i];
-      if (name === undefined || name === '') return a.float(attr, fallback);
-      const t = cx.constant(name);
-      return t === undefined ? undefined : t.toFloat32()[0];
-    };
-    const [lo, hi] = [bound(1, 'min', -3.4028234663852886e38), bound(2, 'max', 3.4028234663852886e38)];
-    if (lo === undefined || hi === undefined) return undefined;
-    params.f32(lo, hi);
+    const bounds = clipBounds(node, cx);
+    if (bounds === undefined) return undefined;
+    params.f32(...bounds);
   }
   const count = x.reduce((p, d) => p * d, 1);
   return activation(node, cx, () => [node.op.toLowerCase(), (s) => k.unary(s, node.op), params, elementwiseGroups(count)], 0);
+}
+
+/** Clip's bounds: attributes before opset 11, constant inputs from then on; undefined when not constant. */
+export function clipBounds(node: Node, cx: LowerContext): [number, number] | undefined {
+  const a = new Attrs(node);
+  const bound = (i: number, attr: string, fallback: number): number | undefined => {
+    const name = node.inputs[i];
+    if (name === undefined || name === '') return a.float(attr, fallback);
+    const t = cx.constant(name);
+    return t === undefined ? undefined : t.toFloat32()[0];
+  };
+  const [lo, hi] = [bound(1, 'min', -3.4028234663852886e38), bound(2, 'max', 3.4028234663852886e38)];
+  return lo === undefined || hi === undefined ? undefined : [lo, hi];
 }
 
 function lowerBinary(node: Node, cx: LowerContext, y: Shape): Layer | undefined {

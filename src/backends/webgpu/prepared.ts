@@ -7,7 +7,7 @@ import type { BackendOptions, PreparedGraph, Profile } from '../backend.js';
 import { runNode } from '../reference/interpreter.js';
 import { type GpuContext, acquireGpu, checkDevice, releaseGpu } from './device.js';
 import { unary } from './kernels.js';
-import { type ConcatLayer, type ConvLayer, type DispatchSpec, type EmitContext, type Layer, type Variant, elementwiseGroups, lowerNode } from './lower.js';
+import { type ConcatLayer, type ConvLayer, type DispatchSpec, type EmitContext, type Layer, type Variant, clipBounds, elementwiseGroups, lowerNode } from './lower.js';
 import { Params, paramWords } from './wgsl.js';
 
 type Shape = readonly number[];
@@ -103,16 +103,19 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     if (layer !== undefined) layers.set(i, layer);
   });
 
-  // Fusion. A ReLU that is the only reader of a convolution's output becomes its epilogue.
+  // Fusion. A ReLU or a Clip (constant bounds) that is the only reader of a convolution's output
+  // becomes its epilogue.
   const skipped = new Set<number>();
   for (const layer of layers.values()) {
     if (!isConv(layer) || graphOutputs.has(layer.writes)) continue;
     const next = readers.get(layer.writes) ?? [];
-    if (next.length === 1 && nodes[next[0]].op === 'Relu' && layers.has(next[0])) {
-      layer.relu = true;
-      layer.writes = nodes[next[0]].outputs[0];
-      skipped.add(next[0]);
-    }
+    const after = next.length === 1 && layers.has(next[0]) ? nodes[next[0]] : undefined;
+    const bounds = after?.op === 'Clip' ? clipBounds(after, cx) : undefined;
+    if (after?.op === 'Relu') layer.activation = { kind: 'relu', lo: 0, hi: 0 };
+    else if (bounds !== undefined) layer.activation = { kind: 'clip', lo: bounds[0], hi: bounds[1] };
+    else continue;
+    layer.writes = after!.outputs[0];
+    skipped.add(next[0]);
   }
   // A convolution whose only reader is a Concat along channels writes its slice of the Concat directly.
   const writerOf = new Map<string, ConvLayer>();

@@ -23,6 +23,7 @@ interface Case {
   readonly inputs: Record<string, number[]>;
   readonly nodes: Node[];
   readonly weights?: Record<string, Tensor>;
+  readonly opset?: number;
 }
 
 const node = (op: string, inputs: string[], outputs: string[], attrs: Record<string, Attribute> = {}): Node => ({ name: `${op}_${outputs[0]}`, op, domain: '', inputs, outputs, attrs });
@@ -35,6 +36,7 @@ function graphOf(c: Case): Graph {
     outputs: [...produced].filter((n) => !read.has(n)).map((name) => ({ name, dtype: 'float32', shape: undefined })),
     nodes: c.nodes,
     initializers: new Map(Object.entries(c.weights ?? {})),
+    opsets: new Map([['', c.opset ?? 17]]),
   }));
 }
 
@@ -104,6 +106,8 @@ describe.skipIf(gpuMissing !== undefined)('webgpu backend against the reference'
     await check({ inputs: { x: c.x }, nodes: [conv], weights }, `conv ${i}`);
     await check({ inputs: { x: c.x }, nodes: [conv, node('Relu', ['c'], ['y'])], weights }, `conv ${i} + relu`);
     await check({ inputs: { x: c.x }, nodes: [conv, node('Relu', ['c'], ['y'])], weights }, `conv ${i} fp16`, 'fp16');
+    const bounds = { lo: new Tensor('float32', Float32Array.of(-1), []), hi: new Tensor('float32', Float32Array.of(2), []) };
+    await check({ inputs: { x: c.x }, nodes: [conv, node('Clip', ['c', 'lo', 'hi'], ['y'])], weights: { ...weights, ...bounds } }, `conv ${i} + clip`);
     // Every other tile, with and without split-K, and the measured choice.
     try {
       for (const tile of convTiles.slice(1)) {
@@ -128,6 +132,12 @@ describe.skipIf(gpuMissing !== undefined)('webgpu backend against the reference'
           weights: { w: w([n, k], 3), c: w([n], 4) },
         }, `Gemm batch ${batch} k ${k}`);
         await check({ inputs: { x: [batch, k] }, nodes: [node('MatMul', ['x', 'w'], ['y'])], weights: { w: w([k, n], 5) } }, `MatMul batch ${batch} k ${k}`);
+        await check({
+          inputs: { x: [batch, k] },
+          nodes: [node('MatMul', ['x', 'w'], ['m']), node('Clip', ['m'], ['y'], { min: { type: 'float', value: -0.3 }, max: { type: 'float', value: 0.25 } })],
+          weights: { w: w([k, n], 5) },
+          opset: 6,
+        }, `MatMul + Clip (opset 6 attributes) batch ${batch} k ${k}`);
         await check({ inputs: { x: [batch, k] }, nodes: [node('MatMul', ['x', 'w'], ['y'])], weights: { w: w([k, n], 5) } }, `MatMul fp16 batch ${batch}`, 'fp16');
       }
     });
