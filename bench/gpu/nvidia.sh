@@ -4,6 +4,7 @@
 #
 #   bash bench/gpu/nvidia.sh [--quick] [--joule-backend webgpu|cpu] [--no-bundle] [OUT_DIR]
 #
+# NODE_BENCH_ARGS adds options to node-bench.mjs (e.g. "--runtimes joule").
 # Run from anywhere; OUT_DIR defaults to $OUT_DIR, else ./gpu-bench-out. With .gpu-bundle/ at the
 # repository root (bench/gpu/bundle.sh) it unpacks Node, joule and the Vulkan loader from there and needs
 # nothing else but a GPU driver; without it (or with --no-bundle) it uses this checkout's node, dist/ and
@@ -21,7 +22,7 @@ while [ $# -gt 0 ]; do
     --joule-backend) joule_backend=$2; shift ;;
     --joule-backend=*) joule_backend=${1#*=} ;;
     --no-bundle) use_bundle=0 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     -*) echo "nvidia.sh: unknown option $1" >&2; exit 2 ;;
     *) out=$1 ;;
   esac
@@ -126,7 +127,7 @@ echo "${adapter:-probe failed}" | "$node_bin" -e '
 say "joule and onnxruntime-node (WebGPU)"
 node_budget=$([ ${#quick[@]} -gt 0 ] && echo 150 || echo 240)
 timeout -k 10 $((node_budget + 60)) "$node_bin" "$app/bench/gpu/node-bench.mjs" "${quick[@]}" \
-  --joule-backend "$joule_backend" --budget-s "$node_budget" --out "$out/node.json" 2>&1 |
+  --joule-backend "$joule_backend" --budget-s "$node_budget" --out "$out/node.json" ${NODE_BENCH_ARGS:-} 2>&1 |
   grep -v -e '^Warning: max.*artificially reduced' || true
 [ -f "$out/node.json" ] || echo "nvidia.sh: node-bench wrote no results" >&2
 

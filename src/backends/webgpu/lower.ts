@@ -264,7 +264,16 @@ function convLayer(node: Node, outChannels: number, weights: Float32Array, bias:
           const tiles = Math.ceil(P / tile.n) * Math.ceil(mgChunk / tile.m) * groups;
           variants.push(gemm(tile, splitK(tiles, kSize)));
         }
-        if (variants[0].dispatches.length > 1) variants.push(gemm(k.convTiles[0], 1));
+        // Where the heuristic splits K, half and twice its split are candidates too, and no split.
+        const split = splitK(Math.ceil(P / k.convTiles[0].n) * Math.ceil(mgChunk / k.convTiles[0].m) * groups, kSize);
+        if (split > 1) {
+          for (const tile of k.convTiles) {
+            for (const s of [1, Math.ceil(split / 2), Math.min(2 * split, Math.max(1, Math.floor(kSize / 64)))]) {
+              const candidate = gemm(tile, s);
+              if (!variants.some((v) => v.name === candidate.name)) variants.push(candidate);
+            }
+          }
+        }
         const key = [ctx.storage, P, plane, g.outWidth, mgChunk, kSize, g.channels, g.height, g.width, groups, ...g.kernel, ...g.strides, ...g.pads, ...g.dilations].join(',');
         ctx.choose(key, variants);
       }
