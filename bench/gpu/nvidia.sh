@@ -4,7 +4,7 @@
 #
 #   bash bench/gpu/nvidia.sh [--quick] [--joule-backend webgpu|cpu] [--no-bundle] [OUT_DIR]
 #
-# NODE_BENCH_ARGS adds options to node-bench.mjs (e.g. "--runtimes joule").
+# NODE_BENCH_ARGS and TORCH_BENCH_ARGS add options to node-bench.mjs and torch_bench.py (e.g. "--batches 1").
 # Run from anywhere; OUT_DIR defaults to $OUT_DIR, else ./gpu-bench-out. With .gpu-bundle/ at the
 # repository root (bench/gpu/bundle.sh) it unpacks Node, joule and the Vulkan loader from there and needs
 # nothing else but a GPU driver; without it (or with --no-bundle) it uses this checkout's node, dist/ and
@@ -135,7 +135,7 @@ say "PyTorch (cuDNN)"
 torch_budget=$([ ${#quick[@]} -gt 0 ] && echo 60 || echo 100)
 if command -v python3 >/dev/null; then
   timeout -k 10 $((torch_budget + 40)) python3 "$app/bench/gpu/torch_bench.py" "${quick[@]}" \
-    --budget-s "$torch_budget" --out "$out/torch.json" || echo "nvidia.sh: torch_bench.py failed" >&2
+    --budget-s "$torch_budget" --out "$out/torch.json" ${TORCH_BENCH_ARGS:-} || echo "nvidia.sh: torch_bench.py failed" >&2
 else
   echo "python3 not found: PyTorch not measured"
 fi
