@@ -375,10 +375,12 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
 
   const profile: Profile | undefined = options.profile === true ? new Map() : undefined;
   // With timestamp queries, profiling times every dispatch on the GPU itself (one pass each).
-  const timed = profile !== undefined && device.features.has('timestamp-query') && dispatches.length > 0;
-  const querySet = timed ? device.createQuerySet({ type: 'timestamp', count: 2 * dispatches.length }) : undefined;
-  const resolved = timed ? track(device.createBuffer({ size: 16 * dispatches.length, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC })) : undefined;
-  const timestamps = timed ? track(device.createBuffer({ size: 16 * dispatches.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST })) : undefined;
+  // (A query set holds 4096 timestamps: beyond 2048 dispatches the rest go untimed.)
+  const timedCount = Math.min(dispatches.length, maxQueries / 2);
+  const timed = profile !== undefined && device.features.has('timestamp-query') && timedCount > 0;
+  const querySet = timed ? device.createQuerySet({ type: 'timestamp', count: 2 * timedCount }) : undefined;
+  const resolved = timed ? track(device.createBuffer({ size: 16 * timedCount, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC })) : undefined;
+  const timestamps = timed ? track(device.createBuffer({ size: 16 * timedCount, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST })) : undefined;
   const dispatchIndex = new Map(dispatches.map((d, i) => [d, i]));
   let queue: Promise<unknown> = Promise.resolve();
   let disposed = false;
@@ -426,7 +428,7 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       if (step.kind === 'gpu' && querySet !== undefined) {
         for (const d of step.dispatches) {
           const i = dispatchIndex.get(d)!;
-          const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+          const pass = encoder.beginComputePass(i < timedCount ? { timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } } : undefined);
           pass.setPipeline(d.pipeline);
           pass.setBindGroup(0, d.bindGroup);
           pass.dispatchWorkgroups(d.groups[0], d.groups[1], d.groups[2]);
@@ -466,7 +468,7 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     }
     const outputs = graph.outputs.map((o) => o.name).filter((name) => producedOnGpu(name) && !env.has(name));
     if (querySet !== undefined) {
-      encoder.resolveQuerySet(querySet, 0, 2 * dispatches.length, resolved!, 0);
+      encoder.resolveQuerySet(querySet, 0, 2 * timedCount, resolved!, 0);
       encoder.copyBufferToBuffer(resolved!, 0, timestamps!, 0, timestamps!.size);
     }
     if (outputs.length > 0 || pending > 0 || staging.size > 0) await readBack(outputs);
@@ -476,7 +478,7 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     if (timestamps !== undefined) {
       await timestamps.mapAsync(GPUMapMode.READ);
       const ns = new BigUint64Array(timestamps.getMappedRange());
-      dispatches.forEach((d, i) => {
+      dispatches.slice(0, timedCount).forEach((d, i) => {
         const ms = Number(ns[2 * i + 1] - ns[2 * i]) / 1e6;
         if (ms >= 0) profile!.set(d.label, (profile!.get(d.label) ?? 0) + ms);
       });
@@ -522,6 +524,40 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
 
 const choices = new WeakMap<GPUDevice, Map<string, string>>();
 
+/** Timestamp queries a query set may hold (WebGPU's limit): two per timed pass. */
+const maxQueries = 4096;
+
+/** Runs each list of dispatches as one timestamped pass and returns the passes' GPU times in ns. */
+async function timePasses(device: GPUDevice, passes: readonly (readonly Dispatch[])[]): Promise<number[]> {
+  const times: number[] = [];
+  for (let from = 0; from < passes.length; from += maxQueries / 2) {
+    const chunk = passes.slice(from, from + maxQueries / 2);
+    const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * chunk.length });
+    const resolved = device.createBuffer({ size: 16 * chunk.length, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const read = device.createBuffer({ size: 16 * chunk.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const encoder = device.createCommandEncoder();
+    chunk.forEach((dispatches, i) => {
+      const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+      for (const d of dispatches) {
+        pass.setPipeline(d.pipeline);
+        pass.setBindGroup(0, d.bindGroup);
+        pass.dispatchWorkgroups(d.groups[0], d.groups[1], d.groups[2]);
+      }
+      pass.end();
+    });
+    encoder.resolveQuerySet(querySet, 0, 2 * chunk.length, resolved, 0);
+    encoder.copyBufferToBuffer(resolved, 0, read, 0, read.size);
+    device.queue.submit([encoder.finish()]);
+    await read.mapAsync(GPUMapMode.READ);
+    const ns = new BigUint64Array(read.getMappedRange().slice(0));
+    read.unmap();
+    for (const b of [resolved, read]) b.destroy();
+    querySet.destroy();
+    chunk.forEach((_, i) => times.push(Number(ns[2 * i + 1] - ns[2 * i])));
+  }
+  return times;
+}
+
 /** For tests: when set, every choice takes the first variant whose name starts with this. */
 export const forcedVariant: { prefix?: string } = {};
 
@@ -557,38 +593,13 @@ async function chooseVariants(
   const reps = 3;
   const runs = open.flatMap((slot) => slots[slot].variants.map((_, variant) => ({ slot, variant, dispatches: bind(slot, variant) })));
   flushParams();
-  const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * reps * runs.length });
-  const resolved = device.createBuffer({ size: 16 * reps * runs.length, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-  const read = device.createBuffer({ size: 16 * reps * runs.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const encoder = device.createCommandEncoder();
-  const record = (dispatches: readonly Dispatch[], timestampWrites?: GPUComputePassTimestampWrites): void => {
-    const pass = encoder.beginComputePass(timestampWrites === undefined ? undefined : { timestampWrites });
-    for (const d of dispatches) {
-      pass.setPipeline(d.pipeline);
-      pass.setBindGroup(0, d.bindGroup);
-      pass.dispatchWorkgroups(d.groups[0], d.groups[1], d.groups[2]);
-    }
-    pass.end();
-  };
-  runs.forEach((run, r) => {
-    record(run.dispatches);
-    for (let rep = 0; rep < reps; rep++) {
-      const at = 2 * (r * reps + rep);
-      record(run.dispatches, { querySet, beginningOfPassWriteIndex: at, endOfPassWriteIndex: at + 1 });
-    }
-  });
-  encoder.resolveQuerySet(querySet, 0, 2 * reps * runs.length, resolved, 0);
-  encoder.copyBufferToBuffer(resolved, 0, read, 0, read.size);
-  device.queue.submit([encoder.finish()]);
-  await read.mapAsync(GPUMapMode.READ);
-  const ns = new BigUint64Array(read.getMappedRange().slice(0));
-  read.unmap();
-  for (const b of [resolved, read]) b.destroy();
-  querySet.destroy();
+  // Each run: one warm-up pass, then `reps` timed passes; every pass is timed, the warm-up ignored.
+  const passes = runs.flatMap((run) => Array.from({ length: reps + 1 }, () => run.dispatches));
+  const times = await timePasses(device, passes);
   const best = new Map<number, [number, number]>();
   runs.forEach((run, r) => {
-    const times = Array.from({ length: reps }, (_, rep) => Number(ns[2 * (r * reps + rep) + 1] - ns[2 * (r * reps + rep)])).sort((a, b) => a - b);
-    const median = times[Math.floor(reps / 2)];
+    const timed = times.slice(r * (reps + 1) + 1, (r + 1) * (reps + 1)).sort((a, b) => a - b);
+    const median = timed[Math.floor(reps / 2)];
     const current = best.get(run.slot);
     if (current === undefined || median < current[1]) best.set(run.slot, [run.variant, median]);
   });

@@ -204,3 +204,20 @@ describe.skipIf(gpuMissing !== undefined)('webgpu backend against the reference'
     }, 'host island');
   });
 });
+
+describe.skipIf(gpuMissing !== undefined)('webgpu backend: measured choices', () => {
+  it('times more candidates than one query set holds (4096 timestamps) and still computes the same', async () => {
+    // 32 split-K convolutions of 18 candidates each (6 tiles x split 1, 2 and 4), 4 timed passes per
+    // candidate: 2304 passes, 4608 timestamps.
+    const nodes: Node[] = [];
+    const weights: Record<string, Tensor> = {};
+    let at = 'x';
+    for (let i = 0; i < 32; i++) {
+      weights[`w${i}`] = w([32, 32, 3, 3], 100 + i);
+      nodes.push(node('Conv', [at, `w${i}`], [`c${i}`], { pads: ints([1, 1, 1, 1]) }));
+      nodes.push(node('Relu', [`c${i}`], [i === 31 ? 'y' : `r${i}`]));
+      at = `r${i}`;
+    }
+    await check({ inputs: { x: [1, 32, 4, 4] }, nodes, weights }, 'deep split-K stack, measured', 'fp32', 'measure');
+  }, 300_000);
+});
