@@ -1,4 +1,4 @@
-import { type Storage, emitShader } from './wgsl.js';
+import { type Binding, type Storage, emitShader } from './wgsl.js';
 
 /**
  * The WGSL kernels, as templates over the storage type and a few compile-time choices. Parameters are
@@ -256,21 +256,28 @@ export function gemv(storage: Storage, epi: Epilogue, vector: boolean): string {
 }
 
 /**
+ * A kernel of one thread per element: reads `x` (and any `extra` bindings), writes `y`; the body sees
+ * `i`, the element, already checked against the count in parameter 0.
+ */
+function perElement(storage: Storage, body: string, opts: { input?: string; workgroup?: number; extra?: Binding[] } = {}): string {
+  const size = opts.workgroup ?? 256;
+  return emitShader({
+    storage,
+    bindings: [{ name: 'x', access: 'read', type: opts.input ?? 'T' }, ...(opts.extra ?? []), { name: 'y', access: 'read_write', type: 'T' }],
+    workgroup: [size],
+    body: `
+  let i = gid.x + gid.y * nwg.x * ${size}u;
+  if (i >= p(0u)) { return; }${body}`,
+  });
+}
+
+/**
  * 2-D max or average pooling, one thread per output element. Params: 0 outputs, 1 H, 2 W, 3 OH, 4 OW,
  * 5 KH, 6 KW, 7 sh, 8 sw, 9 pt, 10 pl, 11 H + pb, 12 W + pr, 13 count_include_pad.
  * A window that runs past the end padding (ceil mode) never counts the overhang.
  */
 export function pool2d(storage: Storage, kind: 'max' | 'avg'): string {
-  return emitShader({
-    storage,
-    bindings: [
-      { name: 'x', access: 'read', type: 'T' },
-      { name: 'y', access: 'read_write', type: 'T' },
-    ],
-    workgroup: [256],
-    body: `
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= p(0u)) { return; }
+  return perElement(storage, `
   let H = i32(p(1u)); let W = i32(p(2u)); let OH = p(3u); let OW = p(4u);
   let plane = i / (OH * OW);
   let s = i % (OH * OW);
@@ -290,22 +297,12 @@ export function pool2d(storage: Storage, kind: 'max' | 'avg'): string {
     }
   }
   ${kind === 'avg' ? 'v /= select(f32((he - hb) * (we - wb)), padded, p(13u) != 0u);' : ''}
-  y[i] = T(v);`,
-  });
+  y[i] = T(v);`);
 }
 
 /** The mean or max of each plane (GlobalAveragePool, GlobalMaxPool). Params: 0 planes, 1 plane size. */
 export function globalPool(storage: Storage, kind: 'max' | 'avg'): string {
-  return emitShader({
-    storage,
-    bindings: [
-      { name: 'x', access: 'read', type: 'T' },
-      { name: 'y', access: 'read_write', type: 'T' },
-    ],
-    workgroup: [64],
-    body: `
-  let i = gid.x + gid.y * nwg.x * 64u;
-  if (i >= p(0u)) { return; }
+  return perElement(storage, `
   let n = p(1u);
   ${kind === 'max' ? 'var v = -3.402823e38;' : 'var v = 0.0;'}
   for (var k = 0u; k < n; k++) {
@@ -313,8 +310,7 @@ export function globalPool(storage: Storage, kind: 'max' | 'avg'): string {
     ${kind === 'max' ? 'v = max(v, e);' : 'v += e;'}
   }
   ${kind === 'avg' ? 'v /= f32(n);' : ''}
-  y[i] = T(v);`,
-  });
+  y[i] = T(v);`, { workgroup: 64 });
 }
 
 /**
@@ -322,16 +318,7 @@ export function globalPool(storage: Storage, kind: 'max' | 'avg'): string {
  * Params: 0 elements, 1 C, 2 plane, 3 channels before, 4 channels after, 5 alpha/size, 6 bias, 7 beta.
  */
 export function lrn(storage: Storage): string {
-  return emitShader({
-    storage,
-    bindings: [
-      { name: 'x', access: 'read', type: 'T' },
-      { name: 'y', access: 'read_write', type: 'T' },
-    ],
-    workgroup: [256],
-    body: `
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= p(0u)) { return; }
+  return perElement(storage, `
   let C = i32(p(1u)); let plane = p(2u);
   let c = i32((i / plane) % u32(C));
   let base = i - u32(c) * plane;
@@ -340,8 +327,7 @@ export function lrn(storage: Storage): string {
     let e = f32(x[base + u32(k) * plane]);
     sum += e * e;
   }
-  y[i] = T(f32(x[i]) / pow(pf(6u) + pf(5u) * sum, pf(7u)));`,
-  });
+  y[i] = T(f32(x[i]) / pow(pf(6u) + pf(5u) * sum, pf(7u)));`);
 }
 
 /** Softmax over contiguous rows, one workgroup per row. Params: 0 rows, 1 row length. */
@@ -394,19 +380,9 @@ export const unaryExpressions: Readonly<Record<string, string>> = {
 
 /** y = f(x) elementwise. Params: 0 elements, 1 and 2 the function's float parameters. */
 export function unary(storage: Storage, op: string, input: Storage = storage): string {
-  return emitShader({
-    storage,
-    bindings: [
-      { name: 'x', access: 'read', type: input },
-      { name: 'y', access: 'read_write', type: 'T' },
-    ],
-    workgroup: [256],
-    body: `
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= p(0u)) { return; }
+  return perElement(storage, `
   let v = f32(x[i]);
-  y[i] = T(${unaryExpressions[op]});`,
-  });
+  y[i] = T(${unaryExpressions[op]});`, { input });
 }
 
 export const binaryExpressions: Readonly<Record<string, string>> = {
@@ -424,17 +400,7 @@ export const maxBinaryRank = 6;
  * size, a's stride and b's stride (0 along broadcast axes).
  */
 export function binary(storage: Storage, op: string): string {
-  return emitShader({
-    storage,
-    bindings: [
-      { name: 'xa', access: 'read', type: 'T' },
-      { name: 'xb', access: 'read', type: 'T' },
-      { name: 'y', access: 'read_write', type: 'T' },
-    ],
-    workgroup: [256],
-    body: `
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= p(0u)) { return; }
+  return perElement(storage, `
   let rank = p(1u);
   var rest = i;
   var ia = 0u; var ib = 0u;
@@ -446,9 +412,8 @@ export function binary(storage: Storage, op: string): string {
     ia += coord * p(at + 1u);
     ib += coord * p(at + 2u);
   }
-  let a = f32(xa[ia]); let b = f32(xb[ib]);
-  y[i] = T(${binaryExpressions[op]});`,
-  });
+  let a = f32(x[ia]); let b = f32(xb[ib]);
+  y[i] = T(${binaryExpressions[op]});`, { extra: [{ name: 'xb', access: 'read', type: 'T' }] });
 }
 
 /**
@@ -456,36 +421,14 @@ export function binary(storage: Storage, op: string): string {
  * length, 2 the output's row length, 3 the slice's offset in the row.
  */
 export function copySlice(storage: Storage): string {
-  return emitShader({
-    storage,
-    bindings: [
-      { name: 'x', access: 'read', type: 'T' },
-      { name: 'y', access: 'read_write', type: 'T' },
-    ],
-    workgroup: [256],
-    body: `
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= p(0u)) { return; }
+  return perElement(storage, `
   let row = p(1u);
-  y[(i / row) * p(2u) + p(3u) + i % row] = x[i];`,
-  });
+  y[(i / row) * p(2u) + p(3u) + i % row] = x[i];`);
 }
 
 /** y = x * scale[c] + shift[c] over [N, C, plane] (an unfolded BatchNormalization). Params: 0 elements, 1 C, 2 plane. */
 export function channelAffine(storage: Storage): string {
-  return emitShader({
-    storage,
-    bindings: [
-      { name: 'x', access: 'read', type: 'T' },
-      { name: 'scale', access: 'read', type: 'T' },
-      { name: 'shift', access: 'read', type: 'T' },
-      { name: 'y', access: 'read_write', type: 'T' },
-    ],
-    workgroup: [256],
-    body: `
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= p(0u)) { return; }
+  return perElement(storage, `
   let c = (i / p(2u)) % p(1u);
-  y[i] = T(fma(f32(x[i]), f32(scale[c]), f32(shift[c])));`,
-  });
+  y[i] = T(fma(f32(x[i]), f32(scale[c]), f32(shift[c])));`, { extra: [{ name: 'scale', access: 'read', type: 'T' }, { name: 'shift', access: 'read', type: 'T' }] });
 }

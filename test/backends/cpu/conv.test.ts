@@ -10,8 +10,8 @@ import { Tensor } from '../../../src/core/tensor.js';
 import { type Attribute, type Graph, type Node, makeGraph } from '../../../src/ir/graph.js';
 import { withInferredTypes } from '../../../src/ir/infer.js';
 import { relativeError } from '../../helpers/compare.js';
-import { ints } from '../../../src/ir/builder.js';
 import { randomFloats } from '../../helpers/random.js';
+import { convCases, convInputs } from '../../helpers/conv-cases.js';
 
 
 /** A graph of one node (and optionally a Relu after it) with constant weights. */
@@ -45,45 +45,9 @@ async function check(graph: Graph, xShape: number[], label: string): Promise<voi
   expect(Buffer.from((two.data as Float32Array).buffer).equals(Buffer.from((one.data as Float32Array).buffer)), `${label}: 1 and 2 threads differ`).toBe(true);
 }
 
-interface ConvCase {
-  readonly x: number[];
-  readonly m: number;
-  readonly kernel: number;
-  readonly strides?: number[];
-  readonly pads?: number[];
-  readonly group?: number;
-  readonly dilations?: number[];
-  readonly bias?: boolean;
-  readonly autoPad?: string;
-}
-
-const convCases: ConvCase[] = [
-  { x: [1, 3, 9, 9], m: 5, kernel: 1 },
-  { x: [2, 16, 7, 5], m: 13, kernel: 1, bias: true },
-  { x: [1, 8, 6, 6], m: 7, kernel: 1, strides: [2, 2] },
-  { x: [1, 4, 7, 7], m: 7, kernel: 1, pads: [1, 0, 0, 1] },
-  { x: [1, 3, 8, 8], m: 8, kernel: 3, pads: [1, 1, 1, 1], bias: true },
-  { x: [2, 5, 11, 13], m: 6, kernel: 3, strides: [2, 1], pads: [0, 2, 1, 0] },
-  { x: [1, 6, 9, 9], m: 12, kernel: 3, group: 3, pads: [1, 1, 1, 1] },
-  { x: [1, 8, 10, 10], m: 8, kernel: 3, group: 8, pads: [1, 1, 1, 1], bias: true },
-  { x: [1, 4, 12, 12], m: 5, kernel: 3, dilations: [2, 3], pads: [2, 1, 2, 1] },
-  { x: [1, 5, 14, 14], m: 9, kernel: 5, pads: [2, 2, 2, 2], bias: true },
-  { x: [3, 2, 13, 11], m: 7, kernel: 5, strides: [3, 2], autoPad: 'SAME_UPPER' },
-  { x: [1, 3, 47, 47], m: 10, kernel: 11, strides: [4, 4], bias: true },
-  { x: [1, 4, 23, 23], m: 4, kernel: 11, group: 2, pads: [5, 5, 5, 5] },
-];
-
 describe('cpu backend: Conv against the reference', () => {
   it.each(convCases.map((c, i) => [i, c] as const))('case %i %j', async (i, c) => {
-    const cg = c.x[1] / (c.group ?? 1);
-    const weights: Record<string, Tensor> = { w: new Tensor('float32', randomFloats(c.m * cg * c.kernel ** 2, i + 5), [c.m, cg, c.kernel, c.kernel]) };
-    if (c.bias === true) weights.b = new Tensor('float32', randomFloats(c.m, i + 7), [c.m]);
-    const attrs: Record<string, Attribute> = {};
-    if (c.strides) attrs.strides = ints(c.strides);
-    if (c.pads) attrs.pads = ints(c.pads);
-    if (c.dilations) attrs.dilations = ints(c.dilations);
-    if (c.group) attrs.group = { type: 'int', value: c.group };
-    if (c.autoPad) attrs.auto_pad = { type: 'string', value: c.autoPad };
+    const { weights, attrs } = convInputs(c, i);
     for (const relu of [false, true]) await check(oneNode('Conv', c.x, weights, attrs, relu), c.x, `conv ${i} relu=${relu}`);
   });
 });

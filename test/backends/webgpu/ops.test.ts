@@ -18,6 +18,7 @@ import { weightsToFp16 } from '../../../src/passes/to-fp16.js';
 import { relativeError } from '../../helpers/compare.js';
 import { randomFloats } from '../../helpers/random.js';
 import { gpuMissing } from './gpu.js';
+import { convCases, convInputs } from '../../helpers/conv-cases.js';
 
 interface Case {
   readonly inputs: Record<string, number[]>;
@@ -63,45 +64,9 @@ async function check(c: Case, label: string, precision: Precision = 'fp32', tune
 
 const w = (shape: number[], seed: number): Tensor => new Tensor('float32', randomFloats(shape.reduce((a, b) => a * b, 1), seed), shape);
 
-interface ConvCase {
-  readonly x: number[];
-  readonly m: number;
-  readonly kernel: number;
-  readonly strides?: number[];
-  readonly pads?: number[];
-  readonly group?: number;
-  readonly dilations?: number[];
-  readonly bias?: boolean;
-}
-
-const convCases: ConvCase[] = [
-  { x: [1, 3, 9, 9], m: 5, kernel: 1 },
-  { x: [2, 16, 7, 5], m: 13, kernel: 1, bias: true },
-  { x: [1, 8, 6, 6], m: 7, kernel: 1, strides: [2, 2] },
-  { x: [1, 4, 7, 7], m: 7, kernel: 1, pads: [1, 0, 0, 1] },
-  { x: [1, 3, 8, 8], m: 67, kernel: 3, pads: [1, 1, 1, 1], bias: true },
-  { x: [2, 5, 11, 13], m: 6, kernel: 3, strides: [2, 1], pads: [0, 2, 1, 0] },
-  { x: [1, 6, 9, 9], m: 12, kernel: 3, group: 3, pads: [1, 1, 1, 1] },
-  { x: [1, 8, 10, 10], m: 8, kernel: 3, group: 8, pads: [1, 1, 1, 1], bias: true },
-  { x: [1, 4, 12, 12], m: 5, kernel: 3, dilations: [2, 3], pads: [2, 1, 2, 1] },
-  { x: [1, 5, 14, 14], m: 9, kernel: 5, pads: [2, 2, 2, 2], bias: true },
-  { x: [1, 3, 47, 47], m: 10, kernel: 11, strides: [4, 4], bias: true },
-  { x: [1, 4, 23, 23], m: 4, kernel: 11, group: 2, pads: [5, 5, 5, 5] },
-  // Deep K over a small image: split-K.
-  { x: [1, 96, 7, 7], m: 70, kernel: 3, pads: [1, 1, 1, 1], bias: true },
-  { x: [3, 64, 5, 5], m: 130, kernel: 3, group: 2, bias: true },
-];
-
 describe.skipIf(gpuMissing !== undefined)('webgpu backend against the reference', () => {
   it.each(convCases.map((c, i) => [i, c] as const))('Conv case %i %j', async (i, c) => {
-    const cg = c.x[1] / (c.group ?? 1);
-    const weights: Record<string, Tensor> = { w: w([c.m, cg, c.kernel, c.kernel], i + 5) };
-    if (c.bias === true) weights.b = w([c.m], i + 7);
-    const attrs: Record<string, Attribute> = {};
-    if (c.strides) attrs.strides = ints(c.strides);
-    if (c.pads) attrs.pads = ints(c.pads);
-    if (c.dilations) attrs.dilations = ints(c.dilations);
-    if (c.group) attrs.group = { type: 'int', value: c.group };
+    const { weights, attrs } = convInputs(c, i);
     const conv = node('Conv', ['x', ...Object.keys(weights)], ['c'], attrs);
     await check({ inputs: { x: c.x }, nodes: [conv], weights }, `conv ${i}`);
     await check({ inputs: { x: c.x }, nodes: [conv, node('Relu', ['c'], ['y'])], weights }, `conv ${i} + relu`);
