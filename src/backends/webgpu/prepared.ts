@@ -257,7 +257,8 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
   };
 
   const steps: Step[] = [];
-  const castIn = new Map<string, { from: GPUBuffer; dispatch: number }>();
+  // The float32 buffer an upload lands in before its cast to f16, by value.
+  const castIn = new Map<string, GPUBuffer>();
   const stepDispatches: number[][] = [];
   const pushGpu = (from: number): void => {
     const last = steps[steps.length - 1];
@@ -275,9 +276,8 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     uploads.set(name, elements);
     if (storage === 'f16') {
       const from = track(device.createBuffer({ size: align(elements * 4, 16), usage: storageUsage }));
-      const before = dispatchList.length;
       ctx.dispatch('cast-in', unary('f16', 'Identity', 'f32'), [from, valueBuffer(name)], new Params().u32(elements), elementwiseGroups(elements));
-      castIn.set(name, { from, dispatch: before });
+      castIn.set(name, from);
     }
   };
   for (const v of graph.inputs) {
@@ -391,7 +391,7 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     const writeUp = (name: string, t: Tensor): void => {
       const data = t.toFloat32();
       const cast = castIn.get(name);
-      device.queue.writeBuffer(cast?.from ?? valueBuffer(name), 0, storage === 'f16' && cast === undefined ? float32ArrayToFloat16(data) : data);
+      device.queue.writeBuffer(cast ?? valueBuffer(name), 0, storage === 'f16' && cast === undefined ? float32ArrayToFloat16(data) : data);
     };
     let encoder = device.createCommandEncoder();
     const uploadStarted = profile === undefined ? 0 : performance.now();
@@ -401,7 +401,7 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       const data = feeds.get(name)!.toFloat32();
       new Float32Array(s.buffer.getMappedRange(), 0, data.length).set(data);
       s.buffer.unmap();
-      encoder.copyBufferToBuffer(s.buffer, 0, castIn.get(name)?.from ?? valueBuffer(name), 0, data.length * 4);
+      encoder.copyBufferToBuffer(s.buffer, 0, castIn.get(name) ?? valueBuffer(name), 0, data.length * 4);
     }
     if (profile !== undefined) profile.set('upload (host side)', (profile.get('upload (host side)') ?? 0) + performance.now() - uploadStarted);
     let pending = 0;
