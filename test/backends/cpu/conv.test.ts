@@ -4,7 +4,9 @@
  * on 1 and 2 threads, with results bit-identical across thread counts.
  */
 import { describe, expect, it } from 'vitest';
+import type { Backend, BackendOptions } from '../../../src/backends/backend.js';
 import { cpuBackend } from '../../../src/backends/cpu/index.js';
+import { prepareCpu } from '../../../src/backends/cpu/prepared.js';
 import { referenceBackend } from '../../../src/backends/reference/index.js';
 import { Tensor } from '../../../src/core/tensor.js';
 import { type Attribute, type Graph, type Node, makeGraph } from '../../../src/ir/graph.js';
@@ -26,7 +28,7 @@ function oneNode(op: string, x: number[], weights: Record<string, Tensor>, attrs
   }));
 }
 
-async function runOn(graph: Graph, x: Tensor, backend: typeof cpuBackend, threads: number): Promise<Tensor> {
+async function runOn(graph: Graph, x: Tensor, backend: Backend, threads: number): Promise<Tensor> {
   const prepared = await backend.prepare(graph, { precision: 'fp32', threads });
   try {
     return (await prepared.run(new Map([['x', x]]))).get('y')!;
@@ -63,4 +65,21 @@ describe('cpu backend: fully connected layers against the reference', () => {
       await check(matmul, [batch, k], `MatMul batch ${batch}`);
     });
   }
+});
+
+describe('cpu backend: the plain SIMD build (for runtimes without relaxed SIMD)', () => {
+  it.each(convCases.map((c, i) => [i, c] as const))('Conv case %i, and Gemm at batch 1 and 3', async (i, c) => {
+    const simd128 = { name: 'cpu (simd128)', unsupported: cpuBackend.unsupported, prepare: (g: Graph, o: BackendOptions) => prepareCpu(g, o, 'simd128') };
+    const { weights, attrs } = convInputs(c, i);
+    const x = new Tensor('float32', randomFloats(c.x.reduce((a, b) => a * b, 1), 99), c.x);
+    const conv = oneNode('Conv', c.x, weights, attrs, true);
+    const want = await runOn(conv, x, referenceBackend, 1);
+    expect(relativeError((await runOn(conv, x, simd128, 2)).data as Float32Array, want.data as Float32Array), `conv ${i}`).toBeLessThanOrEqual(1e-5);
+    for (const batch of [1, 3]) {
+      const gemm = oneNode('Gemm', [batch, 37], { w: new Tensor('float32', randomFloats(29 * 37, i), [29, 37]) }, { transB: { type: 'int', value: 1 } }, false);
+      const input = new Tensor('float32', randomFloats(batch * 37, i + 1), [batch, 37]);
+      const expected = await runOn(gemm, input, referenceBackend, 1);
+      expect(relativeError((await runOn(gemm, input, simd128, 2)).data as Float32Array, expected.data as Float32Array), `gemm batch ${batch}`).toBeLessThanOrEqual(1e-5);
+    }
+  });
 });
