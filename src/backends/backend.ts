@@ -28,6 +28,8 @@ export interface PreparedGraph {
   run(feeds: ReadonlyMap<string, Tensor>): Promise<Map<string, Tensor>>;
   /** With `profile` set at prepare: the time per kind of step since the last call (then reset). */
   profile?(): Profile;
+  /** With `profile` set: milliseconds per node (by name) since the last call (then reset). */
+  layerProfile?(): Profile;
   /** The algorithm chosen for each layer that had a choice, by node name. */
   algorithms?(): ReadonlyMap<string, string>;
   /** What the backend could not do as asked, and did instead (a precision it lacks, say). */

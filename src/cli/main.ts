@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import type { Precision } from '../backends/backend.js';
 import { type BackendName, backends } from '../backends/index.js';
 import { JouleError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
@@ -91,14 +92,74 @@ program
   .description('inputs, outputs, op counts, parameters, per-layer output shapes and multiply-adds')
   .argument('<model>', modelArgument)
   .addOption(weightsOption())
-  .action(async (model: string, opts: { weights?: string }) => {
+  .option('--plan', 'run the model on a synthetic input and show, per layer, the algorithm the backend chose, its time and GFLOP/s')
+  .addOption(backendOption)
+  .addOption(precisionOption)
+  .option('--batch <n>', 'batch size of the --plan runs', positiveInt, 1)
+  .option('--runs <n>', 'timed runs of --plan (after two warm-up runs)', positiveInt, 5)
+  .action(async (model: string, opts: InfoOptions) => {
     // Shapes need no trained weights: a Caffe definition alone is read with zeros in their place.
     const zeros = isCaffeSource(model) && opts.weights === undefined;
-    const session = await Session.load(model, { weights: opts.weights, missingWeights: zeros ? 'zeros' : undefined });
-    console.log(`${model} (after constant folding, dropout/identity removal and BatchNorm folding${zeros ? '; no weights given' : ''})`);
-    console.log(formatSummary(summarize(session.graph)));
-    await session.dispose();
+    const session = await Session.load(model, {
+      weights: opts.weights,
+      missingWeights: zeros ? 'zeros' : undefined,
+      backend: opts.backend,
+      precision: opts.precision,
+      profile: opts.plan === true,
+    });
+    try {
+      if (opts.plan === true) {
+        await printPlan(model, session, opts);
+        return;
+      }
+      console.log(`${model} (after constant folding, dropout/identity removal and BatchNorm folding${zeros ? '; no weights given' : ''})`);
+      console.log(formatSummary(summarize(session.graph)));
+    } finally {
+      await session.dispose();
+    }
   });
+
+interface InfoOptions {
+  readonly weights?: string;
+  readonly plan?: boolean;
+  readonly backend: BackendName;
+  readonly precision: Precision;
+  readonly batch: number;
+  readonly runs: number;
+}
+
+/** Runs the model on synthetic input and prints each layer's algorithm, time and GFLOP/s. */
+async function printPlan(model: string, session: Session, opts: InfoOptions): Promise<void> {
+  const preprocessing = preprocessingOf(session.info);
+  const feeds = Object.fromEntries(session.inputs.map((info) => [info.name, syntheticInput(info, opts.batch, preprocessing)]));
+  for (let i = 0; i < 2; i++) await session.run(feeds);
+  await session.profile();
+  await session.layerProfile();
+  const started = performance.now();
+  for (let i = 0; i < opts.runs; i++) await session.run(feeds);
+  const wall = (performance.now() - started) / opts.runs;
+  const layers = await session.layerProfile();
+  const kernels = await session.profile();
+  const algorithms = await session.algorithms();
+  console.log(`${model} on the ${opts.backend} backend (${opts.precision}), batch ${opts.batch}: mean of ${opts.runs} runs after 2 warm-up, ${wall.toFixed(2)} ms a run`);
+  for (const warning of await session.warnings()) console.log(`warning: ${warning}`);
+  if (layers.size === 0) {
+    console.log(`the ${opts.backend} backend does not time single layers; time per kind of step (ms a run):`);
+    for (const [step, ms] of [...kernels].sort((a, b) => b[1] - a[1])) console.log(`  ${step.padEnd(28)} ${(ms / opts.runs).toFixed(3)}`);
+    return;
+  }
+  const rows = summarize(session.graph).layers.filter((l) => layers.has(l.name));
+  const width = Math.max(5, ...rows.map((l) => l.name.length));
+  console.log(`${'layer'.padEnd(width)}  ${'op'.padEnd(18)}  ${'algorithm'.padEnd(26)}  ${'ms'.padStart(8)}  ${'GFLOP/s'.padStart(8)}`);
+  let total = 0;
+  for (const l of rows) {
+    const ms = layers.get(l.name)! / opts.runs;
+    total += ms;
+    const gflops = ms > 0 ? (2 * l.macs * opts.batch) / (ms * 1e6) : 0;
+    console.log(`${l.name.padEnd(width)}  ${l.op.padEnd(18)}  ${(algorithms.get(l.name) ?? '-').padEnd(26)}  ${ms.toFixed(3).padStart(8)}  ${l.macs > 0 ? gflops.toFixed(1).padStart(8) : '-'.padStart(8)}`);
+  }
+  console.log(`layers timed on the device: ${total.toFixed(2)} ms a run (each timed alone, so a little more than in a plain run)`);
+}
 
 program
   .command('convert')

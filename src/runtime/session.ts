@@ -82,6 +82,15 @@ export class Session {
     return Object.fromEntries(this.outputs.map((o) => [o.name, results.get(o.name)!]));
   }
 
+  /** With `profile: true`: milliseconds per layer (node name) in the runs since the last call, where the backend times layers. */
+  async layerProfile(): Promise<Profile> {
+    const total: Profile = new Map();
+    for (const plan of this.plans.values()) {
+      for (const [node, ms] of (await plan).layerProfile?.() ?? []) total.set(node, (total.get(node) ?? 0) + ms);
+    }
+    return total;
+  }
+
   /** What the backend could not do as asked and did instead, for the plans prepared so far. */
   async warnings(): Promise<string[]> {
     const all = new Set<string>();

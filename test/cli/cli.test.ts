@@ -8,6 +8,7 @@ import { readNpy, writeNpy } from '../../src/formats/npy.js';
 import { decodeOnnx } from '../../src/formats/onnx/decode.js';
 import { encodeOnnx } from '../../src/formats/onnx/encode.js';
 import { GraphBuilder, int } from '../../src/ir/builder.js';
+import { gpuMissing } from '../backends/webgpu/gpu.js';
 
 
 let dir: string;
@@ -39,6 +40,19 @@ describe('joule CLI', () => {
     expect(r.stdout).toMatch(/conv1\s+Conv\s+\[N, 96, 55, 55\]\s+105\.\d/);
     expect(r.stdout).toMatch(/per image: 0\.72\d GMAC, 1\.4\d\d GFLOP/);
   });
+
+  it('info --plan times every layer and names its algorithm (webgpu), or the kinds of step (cpu)', async () => {
+    const cpu = await joule('info', 'zoo:googlenet', '--plan', '--backend', 'cpu', '--runs', '1');
+    expect(cpu.code, cpu.stderr).toBe(0);
+    expect(cpu.stdout).toMatch(/does not time single layers/);
+    expect(cpu.stdout).toMatch(/f32_conv_gemm_6x8\s+\d+\.\d+/);
+    if (gpuMissing !== undefined) return;
+    const gpu = await joule('info', 'zoo:googlenet', '--plan', '--backend', 'webgpu', '--batch', '2', '--runs', '1');
+    expect(gpu.code, gpu.stderr).toBe(0);
+    expect(gpu.stdout).toMatch(/batch 2: mean of 1 runs/);
+    expect(gpu.stdout).toMatch(/inception_5b\/3x3\s+Conv\s+gemm \d+x\d+v?( split-K \d+)?\s+\d+\.\d+\s+\d+\.\d/);
+    expect(gpu.stdout).toMatch(/layers timed on the device/);
+  }, 300_000);
 
   it('run reads .npy inputs and writes one .npy per output', async () => {
     const b = new GraphBuilder();

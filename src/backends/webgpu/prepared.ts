@@ -15,6 +15,8 @@ type Shape = readonly number[];
 /** One recorded dispatch, with everything bound at prepare. */
 interface Dispatch {
   readonly label: string;
+  /** The node it computes ('' for the plan's own casts). */
+  readonly node: string;
   readonly pipeline: GPUComputePipeline;
   readonly bindGroup: GPUBindGroup;
   readonly groups: readonly [number, number, number];
@@ -224,7 +226,7 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
 
   // Record every step's dispatches.
   // A slot is one dispatch, or a choice among variants that the plan settles below.
-  const dispatchList: { readonly key?: string; readonly variants: readonly Variant[]; readonly node?: string }[] = [];
+  const dispatchList: { readonly key?: string; readonly variants: readonly Variant[]; readonly node: string }[] = [];
   let emitting = '';
   let scratchBytes = 0;
   let scratchBuffer: GPUBuffer | undefined;
@@ -249,7 +251,7 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     unused: unusedBuffer,
     maxBinding: context.maxBinding,
     dispatch(label, code, bound, params, groups) {
-      dispatchList.push({ variants: [{ name: label, dispatches: [{ label, code, buffers: bound, params, groups }] }] });
+      dispatchList.push({ variants: [{ name: label, dispatches: [{ label, code, buffers: bound, params, groups }] }], node: emitting });
     },
     choose(key, variants) {
       dispatchList.push({ key, variants, node: emitting });
@@ -310,7 +312,7 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
   const uniform = track(device.createBuffer({ label: 'parameters', size: Math.max(1, specCount) * 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));
   const allParams = new Uint32Array(Math.max(1, specCount) * 64);
   let bound = 0;
-  const bind = (d: DispatchSpec): Dispatch => {
+  const bind = (d: DispatchSpec, node: string): Dispatch => {
     const i = bound++;
     allParams.set(d.params.words, i * 64);
     const pipeline = pipelineFor(device, d.code);
@@ -318,12 +320,12 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       { binding: 0, resource: { buffer: uniform, offset: i * 256, size: paramWords * 4 } },
       ...d.buffers.map((b, j) => ({ binding: j + 1, resource: { buffer: b === scratchProxy ? scratchBuffer! : b } })),
     ];
-    return { label: d.label, pipeline, bindGroup: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }), groups: d.groups };
+    return { label: d.label, node, pipeline, bindGroup: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }), groups: d.groups };
   };
   // Variants are bound (and their pipelines compiled) only when they are timed or chosen.
   const boundSlots = dispatchList.map((slot) => slot.variants.map(() => undefined as Dispatch[] | undefined));
   const bindVariant = (slot: number, variant: number): Dispatch[] =>
-    (boundSlots[slot][variant] ??= dispatchList[slot].variants[variant].dispatches.map(bind));
+    (boundSlots[slot][variant] ??= dispatchList[slot].variants[variant].dispatches.map((d) => bind(d, dispatchList[slot].node)));
   const flushParams = (): void => device.queue.writeBuffer(uniform, 0, allParams);
   const measure = options.tune === 'measure' || (options.tune !== 'heuristic' && !context.software);
   const chosen = await chooseVariants(context, dispatchList, bindVariant, flushParams, measure && device.features.has('timestamp-query'));
@@ -331,7 +333,7 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
   dispatchList.forEach((slot, i) => {
     if (slot.key === undefined) return;
     const name = slot.variants[chosen[i]].name;
-    algorithms.set(slot.node!, algorithms.has(slot.node!) ? `${algorithms.get(slot.node!)}; ${name}` : name);
+    algorithms.set(slot.node, algorithms.has(slot.node) ? `${algorithms.get(slot.node)}; ${name}` : name);
   });
   steps.forEach((step, i) => {
     if (step.kind === 'gpu') step.dispatches.push(...stepDispatches[i].flatMap((slot) => bindVariant(slot, chosen[slot])));
@@ -374,6 +376,7 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
   }
 
   const profile: Profile | undefined = options.profile === true ? new Map() : undefined;
+  const layerTimes: Profile = new Map();
   // With timestamp queries, profiling times every dispatch on the GPU itself (one pass each).
   // (A query set holds 4096 timestamps: beyond 2048 dispatches the rest go untimed.)
   const timedCount = Math.min(dispatches.length, maxQueries / 2);
@@ -480,7 +483,9 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       const ns = new BigUint64Array(timestamps.getMappedRange());
       dispatches.slice(0, timedCount).forEach((d, i) => {
         const ms = Number(ns[2 * i + 1] - ns[2 * i]) / 1e6;
-        if (ms >= 0) profile!.set(d.label, (profile!.get(d.label) ?? 0) + ms);
+        if (ms < 0) return;
+        profile!.set(d.label, (profile!.get(d.label) ?? 0) + ms);
+        if (d.node !== '') layerTimes.set(d.node, (layerTimes.get(d.node) ?? 0) + ms);
       });
       timestamps.unmap();
     }
@@ -507,6 +512,11 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     profile() {
       const taken = new Map(profile ?? []);
       profile?.clear();
+      return taken;
+    },
+    layerProfile() {
+      const taken = new Map(layerTimes);
+      layerTimes.clear();
       return taken;
     },
     async dispose() {
