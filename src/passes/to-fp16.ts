@@ -24,3 +24,23 @@ export function weightsToFp16(graph: Graph): Graph {
   }
   return { ...graph, initializers, nodes: [...casts, ...graph.nodes], valueTypes: new Map() };
 }
+
+/**
+ * The inverse, for a backend whose kernels read float32 weights: each Cast that widens a stored float16
+ * weight becomes a float32 initializer (the float16 values, exactly), so the widening happens once, at
+ * prepare, rather than on every run.
+ */
+export function widenFp16Weights(graph: Graph): Graph {
+  const initializers = new Map(graph.initializers);
+  const fed = new Set(graph.inputs.map((v) => v.name));
+  const nodes = graph.nodes.filter((node) => {
+    const stored = node.op === 'Cast' && node.attrs.to?.value === onnxFloat ? graph.initializers.get(node.inputs[0]) : undefined;
+    if (stored?.dtype !== 'float16' || fed.has(node.inputs[0])) return true;
+    initializers.set(node.outputs[0], new Tensor('float32', stored.toFloat32(), stored.shape));
+    return false;
+  });
+  if (nodes.length === graph.nodes.length) return graph;
+  const read = new Set(nodes.flatMap((n) => n.inputs));
+  for (const [name, t] of graph.initializers) if (t.dtype === 'float16' && !read.has(name)) initializers.delete(name);
+  return { ...graph, nodes, initializers, valueTypes: new Map() };
+}

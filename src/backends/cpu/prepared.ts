@@ -2,6 +2,7 @@ import { shapeSize } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
 import { type Graph, type Node, onnxOpset } from '../../ir/graph.js';
 import { withInferredTypes } from '../../ir/infer.js';
+import { widenFp16Weights } from '../../passes/to-fp16.js';
 import type { BackendOptions, PreparedGraph, Profile } from '../backend.js';
 import { runNode } from '../reference/interpreter.js';
 import { ArenaPlanner } from './arena.js';
@@ -29,7 +30,10 @@ interface Resident {
  * thread. Weights are packed and all memory planned here, once.
  */
 export async function prepareCpu(input: Graph, options: BackendOptions, build?: KernelBuild): Promise<PreparedGraph> {
-  const graph = withInferredTypes(input);
+  // The kernels read float32 weights: fp16 weights are widened once, here.
+  const graph = withInferredTypes(widenFp16Weights(input));
+  const warnings: string[] = [];
+  if (options.precision === 'fp16') warnings.push('the cpu backend widens fp16 weights to float32 when it prepares a model: the results are those of the fp16 weights, the memory that of fp32');
   const opset = onnxOpset(graph);
   const nodes = graph.nodes;
   const consumers = new Map<string, number[]>();
@@ -151,6 +155,7 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   };
 
   return {
+    warnings,
     async run(feeds) {
       const env = new Map<string, Tensor>([...graph.initializers, ...feeds]);
       for (const name of defined) if (resident.has(name) && env.has(name)) copyIn(name, env.get(name)!);

@@ -51,3 +51,26 @@ describe('cpu backend: dispose', () => {
     expect(out.trim()).toBe('disposed');
   });
 });
+
+describe('cpu backend: fp16 weights', () => {
+  it('run on the wasm kernels (widened once at prepare) with the same top-1 as fp32, and say so', async () => {
+    const entry = zooEntry('googlenet');
+    const fp32 = await Session.load('zoo:googlenet', { backend: 'cpu' });
+    const fp16 = await Session.load('zoo:googlenet', { backend: 'cpu', precision: 'fp16', profile: true });
+    try {
+      const input = syntheticInput(fp32.inputs[0], 1, entry.preprocessing);
+      const want = (await fp32.run({ data: input })).prob.data as Float32Array;
+      const got = (await fp16.run({ data: input })).prob.data as Float32Array;
+      expect(got.indexOf(Math.max(...got))).toBe(want.indexOf(Math.max(...want)));
+      expect(relativeError(got, want)).toBeLessThanOrEqual(3e-2);
+      const steps = [...(await fp16.profile()).keys()];
+      expect(steps).toContain('f32_conv_gemm_6x8');
+      expect(steps).not.toContain('Conv');
+      expect(steps).not.toContain('Cast');
+      expect((await fp16.warnings()).join()).toMatch(/widens fp16 weights/);
+    } finally {
+      await fp32.dispose();
+      await fp16.dispose();
+    }
+  }, 120_000);
+});
