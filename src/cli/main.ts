@@ -92,7 +92,7 @@ program
   .description('inputs, outputs, op counts, parameters, per-layer output shapes and multiply-adds')
   .argument('<model>', modelArgument)
   .addOption(weightsOption())
-  .option('--plan', 'run the model on a synthetic input and show, per layer, the algorithm the backend chose, its time and GFLOP/s')
+  .option('--plan', 'run the model on a synthetic input and show, per layer, the algorithm (kernel) the backend chose, its time and GFLOP/s')
   .addOption(backendOption)
   .addOption(precisionOption)
   .option('--batch <n>', 'batch size of the --plan runs', positiveInt, 1)
@@ -144,7 +144,7 @@ async function printPlan(model: string, session: Session, opts: InfoOptions): Pr
   console.log(`${model} on the ${opts.backend} backend (${opts.precision}), batch ${opts.batch}: mean of ${opts.runs} runs after 2 warm-up, ${wall.toFixed(2)} ms a run`);
   for (const warning of await session.warnings()) console.log(`warning: ${warning}`);
   if (layers.size === 0) {
-    console.log(`the ${opts.backend} backend does not time single layers; time per kind of step (ms a run):`);
+    console.log(`the ${opts.backend} backend does not time single layers${kernels.size > 0 ? '; time per kind of step (ms a run):' : ''}`);
     for (const [step, ms] of [...kernels].sort((a, b) => b[1] - a[1])) console.log(`  ${step.padEnd(28)} ${(ms / opts.runs).toFixed(3)}`);
     return;
   }
@@ -158,7 +158,7 @@ async function printPlan(model: string, session: Session, opts: InfoOptions): Pr
     const gflops = ms > 0 ? (2 * l.macs * opts.batch) / (ms * 1e6) : 0;
     console.log(`${l.name.padEnd(width)}  ${l.op.padEnd(18)}  ${(algorithms.get(l.name) ?? '-').padEnd(26)}  ${ms.toFixed(3).padStart(8)}  ${l.macs > 0 ? gflops.toFixed(1).padStart(8) : '-'.padStart(8)}`);
   }
-  console.log(`layers timed on the device: ${total.toFixed(2)} ms a run (each timed alone, so a little more than in a plain run)`);
+  console.log(`sum over the layers: ${total.toFixed(2)} ms a run (each layer timed alone, so a little more than a plain run takes)`);
 }
 
 program

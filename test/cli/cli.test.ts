@@ -41,17 +41,20 @@ describe('joule CLI', () => {
     expect(r.stdout).toMatch(/per image: 0\.72\d GMAC, 1\.4\d\d GFLOP/);
   });
 
-  it('info --plan times every layer and names its algorithm (webgpu), or the kinds of step (cpu)', async () => {
+  it('info --plan times every layer and names its algorithm (cpu, webgpu), or says it cannot (reference)', async () => {
+    const reference = await joule('info', 'zoo:caffenet', '--plan', '--runs', '1');
+    expect(reference.code, reference.stderr).toBe(0);
+    expect(reference.stdout).toMatch(/the reference backend does not time single layers/);
     const cpu = await joule('info', 'zoo:googlenet', '--plan', '--backend', 'cpu', '--runs', '1');
     expect(cpu.code, cpu.stderr).toBe(0);
-    expect(cpu.stdout).toMatch(/does not time single layers/);
-    expect(cpu.stdout).toMatch(/f32_conv_gemm_6x8\s+\d+\.\d+/);
+    expect(cpu.stdout).toMatch(/inception_5b\/3x3\s+Conv\s+f32_conv_gemm_6x8\s+\d+\.\d+\s+\d+\.\d/);
+    expect(cpu.stdout).toMatch(/loss3\/classifier\s+Gemm\s+f32_gemv_4x4/);
     if (gpuMissing !== undefined) return;
     const gpu = await joule('info', 'zoo:googlenet', '--plan', '--backend', 'webgpu', '--batch', '2', '--runs', '1');
     expect(gpu.code, gpu.stderr).toBe(0);
     expect(gpu.stdout).toMatch(/batch 2: mean of 1 runs/);
     expect(gpu.stdout).toMatch(/inception_5b\/3x3\s+Conv\s+gemm \d+x\d+v?( split-K \d+)?\s+\d+\.\d+\s+\d+\.\d/);
-    expect(gpu.stdout).toMatch(/layers timed on the device/);
+    expect(gpu.stdout).toMatch(/sum over the layers: \d+\.\d+ ms a run/);
   }, 300_000);
 
   it('run reads .npy inputs and writes one .npy per output', async () => {

@@ -144,6 +144,7 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   for (const [name, i] of lastUse) if (!graphOutputs.has(name)) dropAfter.set(i, [...(dropAfter.get(i) ?? []), name]);
 
   const profile: Profile | undefined = options.profile === true ? new Map() : undefined;
+  const layerTimes: Profile = new Map();
   const copyIn = (name: string, t: Tensor): void => {
     const r = resident.get(name);
     if (r !== undefined) new Float32Array(pool.memory.buffer, r.offset, t.size).set(t.toFloat32());
@@ -181,7 +182,10 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
         }
         if (profile !== undefined) {
           const key = step.kind === 'wasm' ? step.kernel : step.node.op;
-          profile.set(key, (profile.get(key) ?? 0) + performance.now() - started);
+          const ms = performance.now() - started;
+          profile.set(key, (profile.get(key) ?? 0) + ms);
+          const layer = nodes[step.index].name;
+          layerTimes.set(layer, (layerTimes.get(layer) ?? 0) + ms);
         }
         for (const name of dropAfter.get(step.index) ?? []) if (!feeds.has(name) && !graph.initializers.has(name)) env.delete(name);
       }
@@ -191,6 +195,14 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
       const taken = new Map(profile ?? []);
       profile?.clear();
       return taken;
+    },
+    layerProfile() {
+      const taken = new Map(layerTimes);
+      layerTimes.clear();
+      return taken;
+    },
+    algorithms() {
+      return new Map(steps.filter((st) => st.kind === 'wasm').map((st) => [nodes[st.index].name, st.kind === 'wasm' ? st.kernel : '']));
     },
     async dispose() {
       await pool.close();
