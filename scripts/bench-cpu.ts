@@ -4,7 +4,7 @@
  * GFLOP/s counts 2 FLOP per multiply-add; the share of peak is against this machine class's measured wasm
  * SIMD peak with relaxed_madd on `--threads` threads (BENCHMARKING.md: about 45 GFLOP/s per core).
  *
- *   npm run bench:cpu [-- --runs 5 --models caffenet,googlenet --batches 1,48 --threads 2 --no-web --profile]
+ *   npm run bench:cpu [-- --runs 5 --models caffenet,googlenet --batches 1,48 --threads 2 --no-web --fp16 --profile]
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     batches: { type: 'string', default: '1,48' },
     threads: { type: 'string', default: String(availableParallelism()) },
     'no-web': { type: 'boolean', default: false },
+    // Also time joule with fp16 weights (the peers run the fp32 model).
+    fp16: { type: 'boolean', default: false },
     // Time every step of joule's timed runs and print where the time goes, per model and batch.
     profile: { type: 'boolean', default: false },
   },
@@ -65,6 +67,7 @@ for (const name of values.models.split(',')) {
   const entry = zooEntry(name);
   const bytes = encodeOnnx(entry.build());
   const session = await Session.load(bytes, { backend: 'cpu', threads, profile: values.profile });
+  const half = values.fp16 ? await Session.load(bytes, { backend: 'cpu', threads, precision: 'fp16' }) : undefined;
   const node = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all',
     extra: { session: { 'intra_op.allow_spinning': '0' } },
@@ -80,6 +83,7 @@ for (const name of values.models.split(',')) {
       [`joule cpu (${hasRelaxedSimd() ? 'relaxed SIMD' : 'SIMD128'}), ${threads} threads`, () => session.run({ [feedName]: input })],
       [`onnxruntime-node, ${threads} threads`, (x, s) => node.run({ [feedName]: new ort.Tensor('float32', x, s) })],
     ];
+    if (half !== undefined) contenders.splice(1, 0, [`joule cpu, fp16 weights, ${threads} threads`, () => half.run({ [feedName]: input })]);
     if (web !== undefined) contenders.push([`onnxruntime-web wasm, ${threads} threads`, web.run]);
     const times = contenders.map(() => [] as number[]);
     for (let w = 0; w < 2; w++) for (const [, run] of contenders) await run(data, shape); // warm-up
@@ -95,12 +99,13 @@ for (const name of values.models.split(',')) {
       const m = median(times[i]);
       const range = `${Math.min(...times[i]).toFixed(1)}-${Math.max(...times[i]).toFixed(1)}`;
       const rate = gflop / (m / 1000);
-      const share = i === 0 ? `${((100 * rate) / (wasmPeakPerCore * threads)).toFixed(0)}%` : '';
+      const share = label.startsWith('joule') ? `${((100 * rate) / (wasmPeakPerCore * threads)).toFixed(0)}%` : '';
       console.log(`| ${name} | ${batch} | ${label} | ${m.toFixed(1)} | ${range} | ${((batch * 1000) / m).toFixed(2)} | ${rate.toFixed(1)} | ${share} |`);
     }
     if (values.profile) profiles.push(`${name} batch ${batch}: ${formatProfile(await session.profile(), runs)}`);
   }
   await session.dispose();
+  await half?.dispose();
   await node.release();
   await web?.release();
 }
