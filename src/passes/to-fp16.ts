@@ -28,14 +28,14 @@ export function weightsToFp16(graph: Graph): Graph {
 /**
  * The inverse, for a backend whose kernels read float32 weights: each Cast that widens a stored float16
  * weight becomes a float32 initializer (the float16 values, exactly), so the widening happens once, at
- * prepare, rather than on every run.
+ * prepare, rather than on every run; `keep` leaves the Casts whose readers take float16 themselves.
  */
-export function widenFp16Weights(graph: Graph): Graph {
+export function widenFp16Weights(graph: Graph, keep: (cast: Node) => boolean = () => false): Graph {
   const initializers = new Map(graph.initializers);
   const fed = new Set(graph.inputs.map((v) => v.name));
   const nodes = graph.nodes.filter((node) => {
     const stored = node.op === 'Cast' && node.attrs.to?.value === onnxFloat ? graph.initializers.get(node.inputs[0]) : undefined;
-    if (stored?.dtype !== 'float16' || fed.has(node.inputs[0])) return true;
+    if (stored?.dtype !== 'float16' || fed.has(node.inputs[0]) || keep(node)) return true;
     initializers.set(node.outputs[0], new Tensor('float32', stored.toFloat32(), stored.shape));
     return false;
   });

@@ -13,11 +13,12 @@ export interface WasmLayer {
   readonly input: string;
   /** The value the layer writes: its own output, or that of a Relu fused as its epilogue. */
   output: string;
-  readonly weights: Float32Array;
+  /** float32, or float16 bits for the GEMV that reads half-precision weights. */
+  readonly weights: Float32Array | Uint16Array;
   readonly bias: Float32Array;
   /** Bytes of the output. */
   readonly outputBytes: number;
-  readonly kind: 'gemm' | 'gemv';
+  readonly kind: 'gemm' | 'gemv' | 'gemv16';
   /** The GEMM job without addresses (a, b, bias, c and scratch are filled in when memory is planned). */
   readonly job: Omit<GemmJob, 'a' | 'b' | 'bias' | 'c' | 'scratch'>;
 }
@@ -35,6 +36,14 @@ function constant(graph: Graph, name: string | undefined): Tensor | undefined {
   if (name === undefined || name === '') return undefined;
   const t = graph.initializers.get(name);
   return t?.dtype === 'float32' ? t : undefined;
+}
+
+/** A float16 weight a Cast widens (how fp16 models store their fully connected weights), or undefined. */
+function castHalf(graph: Graph, name: string | undefined): Tensor | undefined {
+  const cast = name === undefined || name === '' ? undefined : graph.nodes.find((n) => n.outputs[0] === name);
+  if (cast?.op !== 'Cast' || cast.attrs.to?.value !== 1) return undefined;
+  const t = graph.initializers.get(cast.inputs[0]);
+  return t?.dtype === 'float16' && !graph.inputs.some((v) => v.name === cast.inputs[0]) ? t : undefined;
 }
 
 /** Lowers a node to a wasm layer, or returns undefined when the reference kernel should run it. */
@@ -99,7 +108,7 @@ function lowerConv(graph: Graph, node: Node): WasmLayer | undefined {
 function lowerFullyConnected(graph: Graph, node: Node): WasmLayer | undefined {
   const x = f32Shape(graph, node.inputs[0]);
   const y = f32Shape(graph, node.outputs[0]);
-  const b = constant(graph, node.inputs[1]);
+  const b = constant(graph, node.inputs[1]) ?? castHalf(graph, node.inputs[1]);
   if (x === undefined || y === undefined || b === undefined || x.length !== 2 || b.rank !== 2 || y.length !== 2) return undefined;
   const attrs = new Attrs(node);
   const isGemm = node.op === 'Gemm';
@@ -122,6 +131,25 @@ function lowerFullyConnected(graph: Graph, node: Node): WasmLayer | undefined {
     for (let j = 0; j < n; j++) bias[j] = beta * cv[c.size === 1 ? 0 : j];
   }
   const gemv = batch === 1;
+  if (gemv && b.dtype === 'float16' && alpha === 1) {
+    // Half-precision weights stay half: the GEMV widens them in registers.
+    const bits = b.data as Uint16Array;
+    return {
+      input: node.inputs[0],
+      output: node.outputs[0],
+      weights: transB ? bits : transposeBits(bits, k, n),
+      bias,
+      outputBytes: n * 4,
+      kind: 'gemv16',
+      job: {
+        images: 1, groups: 1, mg: n, np: 1, k,
+        mode: BMode.Strided,
+        bsk: 4, bsp: k * 4, bImage: 0, bGroup: 0,
+        csm: 4, csp: n * 4, cImage: 0, cGroup: 0,
+        relu: false,
+      },
+    };
+  }
   return {
     input: node.inputs[0],
     output: node.outputs[0],
@@ -139,6 +167,12 @@ function lowerFullyConnected(graph: Graph, node: Node): WasmLayer | undefined {
       relu: false,
     },
   };
+}
+
+function transposeBits(x: Uint16Array, rows: number, cols: number): Uint16Array {
+  const out = new Uint16Array(x.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
+  return out;
 }
 
 function transpose(x: Float32Array, rows: number, cols: number): Float32Array {

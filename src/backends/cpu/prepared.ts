@@ -30,10 +30,19 @@ interface Resident {
  * thread. Weights are packed and all memory planned here, once.
  */
 export async function prepareCpu(input: Graph, options: BackendOptions, build?: KernelBuild): Promise<PreparedGraph> {
-  // The kernels read float32 weights: fp16 weights are widened once, here.
-  const graph = withInferredTypes(widenFp16Weights(input));
+  // The kernels read float32 weights, except the GEMV of fully connected layers at batch 1, which reads
+  // float16: fp16 weights are widened once, here, but for those.
+  const typed = withInferredTypes(input);
+  const halfGemv = (name: string): boolean => {
+    const readers = typed.nodes.filter((n) => n.inputs.includes(name));
+    return readers.length > 0 && readers.every((n) => (n.op === 'Gemm' || n.op === 'MatMul') && n.inputs[1] === name && n.inputs[0] !== name
+      && typed.valueTypes.get(n.inputs[0])?.shape?.[0] === 1);
+  };
+  const graph = withInferredTypes(widenFp16Weights(typed, (cast) => halfGemv(cast.outputs[0])));
   const warnings: string[] = [];
-  if (options.precision === 'fp16') warnings.push('the cpu backend widens fp16 weights to float32 when it prepares a model: the results are those of the fp16 weights, the memory that of fp32');
+  if (options.precision === 'fp16') {
+    warnings.push('the cpu backend widens fp16 weights to float32 when it prepares a model, but for fully connected layers at batch 1: the results are those of the fp16 weights, the memory mostly that of fp32');
+  }
   const opset = onnxOpset(graph);
   const nodes = graph.nodes;
   const consumers = new Map<string, number[]>();
@@ -60,6 +69,13 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     layers.set(i, layer);
   });
 
+  // A Cast that widens float16 weights only for GEMVs that read them as they are never runs.
+  nodes.forEach((node, i) => {
+    if (node.op !== 'Cast' || !graph.initializers.has(node.inputs[0])) return;
+    const readers = consumers.get(node.outputs[0]) ?? [];
+    if (readers.length > 0 && readers.every((r) => layers.get(r)?.kind === 'gemv16')) fused.add(i);
+  });
+
   // A value is resident in the shared memory when a wasm layer reads or writes it; it lives from the
   // step that defines it to its last reader (graph outputs to the end).
   const lastUse = new Map<string, number>();
@@ -73,8 +89,8 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   const valueBytes = (name: string): number => shapeSize(shapeOf(graph, name)) * 4;
 
   const arena = new ArenaPlanner();
-  const permanentWrites: [number, Float32Array | Int32Array][] = [];
-  const keep = (data: Float32Array | Int32Array): number => {
+  const permanentWrites: [number, Float32Array | Int32Array | Uint16Array][] = [];
+  const keep = (data: Float32Array | Int32Array | Uint16Array): number => {
     const at = arena.permanent(data.byteLength);
     permanentWrites.push([at, data]);
     return at;
@@ -123,12 +139,13 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     }
     const params = arena.permanent(256);
     pendingJobs.push([params, layer]);
-    steps.push({ kind: 'wasm', kernel: layer.kind === 'gemv' ? 'f32_gemv_4x4' : 'f32_conv_gemm_6x8', params, index });
+    const kernel = layer.kind === 'gemv' ? 'f32_gemv_4x4' : layer.kind === 'gemv16' ? 'f16_gemv_4x4' : 'f32_conv_gemm_6x8';
+    steps.push({ kind: 'wasm', kernel, params, index });
   });
   for (const [params, layer] of pendingJobs) {
     const [a, bias] = [keep(layer.weights), keep(layer.bias)];
     const [b, c] = [resident.get(layer.input)!.offset, resident.get(layer.output)!.offset];
-    const encoded = layer.kind === 'gemv'
+    const encoded = layer.kind !== 'gemm'
       ? encodeGemvJob(a, b, bias, c, layer.job.mg, layer.job.k, layer.job.relu)
       : encodeGemmJob({ ...layer.job, a, b, bias, c, scratch }, threads);
     permanentWrites.push([params, encoded]);
@@ -136,8 +153,8 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
 
   const pool = await ThreadPool.create(threads, arena.size, build);
   for (const [at, data] of permanentWrites) {
-    const view = data instanceof Float32Array ? new Float32Array(pool.memory.buffer) : new Int32Array(pool.memory.buffer);
-    view.set(data, at / 4);
+    if (data instanceof Uint16Array) new Uint16Array(pool.memory.buffer).set(data, at / 2);
+    else (data instanceof Float32Array ? new Float32Array(pool.memory.buffer) : new Int32Array(pool.memory.buffer)).set(data, at / 4);
   }
   // Every value a run reads last at step i can be dropped from the JavaScript side after it.
   const dropAfter = new Map<number, string[]>();

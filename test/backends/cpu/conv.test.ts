@@ -11,6 +11,7 @@ import { referenceBackend } from '../../../src/backends/reference/index.js';
 import { Tensor } from '../../../src/core/tensor.js';
 import { type Attribute, type Graph, type Node, makeGraph } from '../../../src/ir/graph.js';
 import { withInferredTypes } from '../../../src/ir/infer.js';
+import { weightsToFp16 } from '../../../src/passes/to-fp16.js';
 import { relativeError } from '../../helpers/compare.js';
 import { randomFloats } from '../../helpers/random.js';
 import { convCases, convInputs } from '../../helpers/conv-cases.js';
@@ -80,6 +81,25 @@ describe('cpu backend: the plain SIMD build (for runtimes without relaxed SIMD)'
       const input = new Tensor('float32', randomFloats(batch * 37, i + 1), [batch, 37]);
       const expected = await runOn(gemm, input, referenceBackend, 1);
       expect(relativeError((await runOn(gemm, input, simd128, 2)).data as Float32Array, expected.data as Float32Array), `gemm batch ${batch}`).toBeLessThanOrEqual(1e-5);
+    }
+  });
+});
+
+describe('cpu backend: the GEMV that reads float16 weights', () => {
+  it.each([[1, 3], [5, 3], [37, 29], [64, 8], [263, 77]])('k %i, n %i: against the reference on the same fp16 weights', async (k, n) => {
+    for (const transB of [0, 1]) {
+      const w = new Tensor('float32', randomFloats(n * k, k + n), transB ? [n, k] : [k, n]);
+      const graph = withInferredTypes(weightsToFp16(oneNode('Gemm', [1, k], { w, c: new Tensor('float32', randomFloats(n, 3), [n]) }, { transB: { type: 'int', value: transB } }, true)));
+      const x = new Tensor('float32', randomFloats(k, 9), [1, k]);
+      const want = await runOn(graph, x, referenceBackend, 1);
+      const prepared = await cpuBackend.prepare(graph, { precision: 'fp16', threads: 2, profile: true });
+      try {
+        const got = (await prepared.run(new Map([['x', x]]))).get('y')!;
+        expect(relativeError(got.data as Float32Array, want.data as Float32Array), `k ${k} n ${n} transB ${transB}`).toBeLessThanOrEqual(1e-5);
+        expect([...prepared.profile!().keys()]).toEqual(['f16_gemv_4x4']);
+      } finally {
+        await prepared.dispose();
+      }
     }
   });
 });

@@ -205,6 +205,72 @@ export function f32_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
 }
 
 /**
+ * Widens four float16 bit patterns (in the low 16 bits of each lane) to float32, exactly for zeros,
+ * subnormals and normals: the magnitude's bits shifted into place read as a float 2^-112 times too
+ * small, and one multiply by 2^112 rescales it (subnormals included); the sign goes back on as a bit.
+ * (Infinities and NaNs, which weights do not hold, come out as large finite values.)
+ */
+@inline function halfToFloat(h: v128): v128 {
+  const magnitude = f32x4.mul(i32x4.shl(v128.and(h, i32x4.splat(0x7fff)), 13), f32x4.splat(5.192296858534828e33));
+  return v128.or(magnitude, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
+}
+
+@inline function halfToFloatScalar(h: u32): f32 {
+  const magnitude = reinterpret<f32>((h & 0x7fff) << 13) * <f32>5.192296858534828e33;
+  return reinterpret<f32>(reinterpret<u32>(magnitude) | ((h & 0x8000) << 16));
+}
+
+/**
+ * f16_gemv_4x4: f32_gemv_4x4 with W stored as float16 (half the bytes to read, which is what bounds
+ * the layer), widened in registers, the products summed in float32 in the same fixed order.
+ * Parameters: 0 W (u16), 1 x, 2 bias, 3 y, 4 M, 5 K, 6 relu.
+ */
+export function f16_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
+  const w = <usize>param(prm, 0), x = <usize>param(prm, 1), bias = <usize>param(prm, 2), y = <usize>param(prm, 3);
+  const m = param(prm, 4), k = param(prm, 5), relu = param(prm, 6);
+  const quads = (m + 3) / 4;
+  const q0 = <i32>((<i64>quads * ith) / nth), q1 = <i32>((<i64>quads * (ith + 1)) / nth);
+  const k8 = k & ~7;
+  const rowBytes = <usize>k * 2;
+  for (let q = q0; q < q1; q++) {
+    const r0 = q * 4;
+    const rows = min(4, m - r0);
+    const w0 = w + <usize>r0 * rowBytes;
+    const w1 = w + <usize>(r0 + min(1, rows - 1)) * rowBytes;
+    const w2 = w + <usize>(r0 + min(2, rows - 1)) * rowBytes;
+    const w3 = w + <usize>(r0 + min(3, rows - 1)) * rowBytes;
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    let off: usize = 0;
+    const end = <usize>k8 * 2;
+    while (off < end) {
+      const xl = v128.load(x + off * 2), xh = v128.load(x + off * 2 + 16);
+      let h = v128.load(w0 + off);
+      a0 = madd(halfToFloat(i32x4.extend_low_i16x8_u(h)), xl, a0);
+      a0 = madd(halfToFloat(i32x4.extend_high_i16x8_u(h)), xh, a0);
+      h = v128.load(w1 + off);
+      a1 = madd(halfToFloat(i32x4.extend_low_i16x8_u(h)), xl, a1);
+      a1 = madd(halfToFloat(i32x4.extend_high_i16x8_u(h)), xh, a1);
+      h = v128.load(w2 + off);
+      a2 = madd(halfToFloat(i32x4.extend_low_i16x8_u(h)), xl, a2);
+      a2 = madd(halfToFloat(i32x4.extend_high_i16x8_u(h)), xh, a2);
+      h = v128.load(w3 + off);
+      a3 = madd(halfToFloat(i32x4.extend_low_i16x8_u(h)), xl, a3);
+      a3 = madd(halfToFloat(i32x4.extend_high_i16x8_u(h)), xh, a3);
+      off += 16;
+    }
+    for (let r = 0; r < rows; r++) {
+      const acc = r == 0 ? a0 : r == 1 ? a1 : r == 2 ? a2 : a3;
+      const wr = r == 0 ? w0 : r == 1 ? w1 : r == 2 ? w2 : w3;
+      let s: f32 = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+      for (let kk = k8; kk < k; kk++) s += halfToFloatScalar(<u32>load<u16>(wr + <usize>kk * 2)) * load<f32>(x + <usize>kk * 4);
+      s += load<f32>(bias + <usize>(r0 + r) * 4);
+      if (relu && s < 0) s = 0;
+      store<f32>(y + <usize>(r0 + r) * 4, s);
+    }
+  }
+}
+
+/**
  * 2-D pooling of NCHW planes, one output row at a time: the window's input rows are reduced column by
  * column into a row padded on both sides (max: -inf, so padding never wins; average: 0), then each
  * window's columns are reduced along that row in kernel order. The average divides by the taps inside the
