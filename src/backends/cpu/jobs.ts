@@ -29,7 +29,7 @@ export interface Im2colWindow {
 }
 
 /**
- * One f32_conv_gemm_6x8 job: for each image n and group g, C = relu?(bias + A_g * B_{n,g}) with A_g the
+ * One f32_conv_gemm_6x8 job: for each image n and group g, C = epilogue(bias + A_g * B_{n,g}) with A_g the
  * packed weights [mg, k] of group g and B [k, np]. Byte offsets and byte strides throughout.
  */
 export interface GemmJob {
@@ -53,6 +53,8 @@ export interface GemmJob {
   readonly cImage: number;
   readonly cGroup: number;
   readonly relu: boolean;
+  /** Clip's bounds, when the epilogue clamps (it takes precedence over relu). */
+  readonly clip?: readonly [number, number];
   readonly window?: Im2colWindow;
 }
 
@@ -80,16 +82,27 @@ export function encodeGemmJob(job: GemmJob, threads: number): Int32Array {
     job.a, job.b, job.bias, job.c, job.scratch, gemmScratchBytes(job.k),
     job.images, job.groups, job.mg, job.np, job.k, job.mode,
     job.bsk, job.bsp, job.bImage, job.bGroup, job.csm, job.csp, job.cImage, job.cGroup,
-    job.relu ? 1 : 0, nb,
+    epilogueCode(job.relu, job.clip), nb,
     w?.height ?? 0, w?.width ?? 0, w?.outWidth ?? 1, w?.kernel[0] ?? 1, w?.kernel[1] ?? 1,
     w?.strides[0] ?? 1, w?.strides[1] ?? 1, w?.padsBegin[0] ?? 0, w?.padsBegin[1] ?? 0,
     w?.dilations[0] ?? 1, w?.dilations[1] ?? 1, rowBlocks,
+    ...floatBits(job.clip ?? [0, 0]),
   ]);
 }
 
-/** The i32 parameter block of an f32_gemv_4x4 job: y = relu?(bias + W x) for row-major W [m, k]. */
-export function encodeGemvJob(w: number, x: number, bias: number, y: number, m: number, k: number, relu: boolean): Int32Array {
-  return Int32Array.from([w, x, bias, y, m, k, relu ? 1 : 0]);
+/** The epilogue's code in a parameter block: 0 none, 1 ReLU, 2 Clip. */
+function epilogueCode(relu: boolean, clip: readonly [number, number] | undefined): number {
+  return clip !== undefined ? 2 : relu ? 1 : 0;
+}
+
+/** Floats as the i32 words that hold their bits. */
+function floatBits(values: readonly number[]): number[] {
+  return Array.from(new Int32Array(Float32Array.from(values).buffer));
+}
+
+/** The i32 parameter block of an f32_gemv_4x4 job: y = epilogue(bias + W x) for row-major W [m, k]. */
+export function encodeGemvJob(w: number, x: number, bias: number, y: number, m: number, k: number, relu: boolean, clip?: readonly [number, number]): Int32Array {
+  return Int32Array.from([w, x, bias, y, m, k, epilogueCode(relu, clip), ...floatBits(clip ?? [0, 0])]);
 }
 
 /**

@@ -59,12 +59,15 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
       layers.set(i, layer);
       return;
     }
+    // A Relu, or a Clip with constant bounds, that alone reads the layer's output becomes its epilogue.
     const readers = consumers.get(layer.output) ?? [];
-    const next = readers.length === 1 ? nodes[readers[0]] : undefined;
-    if (next?.op === 'Relu' && !graphOutputs.has(layer.output)) {
+    const next = readers.length === 1 && !graphOutputs.has(layer.output) ? nodes[readers[0]] : undefined;
+    const bounds = next?.op === 'Clip' ? clipBounds(graph, next) : undefined;
+    if (next?.op === 'Relu' || bounds !== undefined) {
       fused.add(readers[0]);
-      layer.output = next.outputs[0];
-      (layer.job as { relu: boolean }).relu = true;
+      layer.output = next!.outputs[0];
+      if (bounds !== undefined) (layer.job as { clip?: readonly [number, number] }).clip = bounds;
+      else (layer.job as { relu: boolean }).relu = true;
     }
     layers.set(i, layer);
   });
@@ -146,7 +149,7 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     const [a, bias] = [keep(layer.weights), keep(layer.bias)];
     const [b, c] = [resident.get(layer.input)!.offset, resident.get(layer.output)!.offset];
     const encoded = layer.kind !== 'gemm'
-      ? encodeGemvJob(a, b, bias, c, layer.job.mg, layer.job.k, layer.job.relu)
+      ? encodeGemvJob(a, b, bias, c, layer.job.mg, layer.job.k, layer.job.relu, layer.job.clip)
       : encodeGemmJob({ ...layer.job, a, b, bias, c, scratch }, threads);
     permanentWrites.push([params, encoded]);
   }
@@ -225,6 +228,22 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
       await pool.close();
     },
   };
+}
+
+/** Clip's bounds when they are constants (attributes before opset 11, float32 initializers after). */
+function clipBounds(graph: Graph, node: Node): [number, number] | undefined {
+  if (node.domain !== '' && node.domain !== 'ai.onnx') return undefined;
+  const bound = (i: number, attr: string, fallback: number): number | undefined => {
+    const name = node.inputs[i];
+    if (name === undefined || name === '') {
+      const a = node.attrs[attr];
+      return a === undefined ? fallback : a.type === 'float' ? a.value : undefined;
+    }
+    const t = graph.initializers.get(name);
+    return t?.dtype === 'float32' && t.size === 1 && !graph.inputs.some((v) => v.name === name) ? (t.data as Float32Array)[0] : undefined;
+  };
+  const [lo, hi] = [bound(1, 'min', -3.4028234663852886e38), bound(2, 'max', 3.4028234663852886e38)];
+  return lo === undefined || hi === undefined ? undefined : [lo, hi];
 }
 
 function shapeOf(graph: Graph, name: string): readonly number[] {

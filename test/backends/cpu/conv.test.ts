@@ -103,3 +103,42 @@ describe('cpu backend: the GEMV that reads float16 weights', () => {
     }
   });
 });
+
+describe('cpu backend: Clip fused as the epilogue', () => {
+  const clipped = (op: string, x: number[], weights: Record<string, Tensor>, attrs: Record<string, Attribute>, opset: number): Graph => {
+    const inputs = opset >= 11 ? ['pre', 'lo', 'hi'] : ['pre'];
+    const clipAttrs: Record<string, Attribute> = opset >= 11 ? {} : { min: { type: 'float', value: -0.5 }, max: { type: 'float', value: 1.5 } };
+    return withInferredTypes(makeGraph({
+      inputs: [{ name: 'x', dtype: 'float32', shape: x }],
+      outputs: [{ name: 'y', dtype: 'float32', shape: undefined }],
+      nodes: [
+        { name: 'n0', op, domain: '', inputs: ['x', ...Object.keys(weights)], outputs: ['pre'], attrs },
+        { name: 'clip', op: 'Clip', domain: '', inputs, outputs: ['y'], attrs: clipAttrs },
+      ],
+      initializers: new Map([...Object.entries(weights), ['lo', new Tensor('float32', Float32Array.of(-0.5), [])], ['hi', new Tensor('float32', Float32Array.of(1.5), [])]]),
+      opsets: new Map([['', opset]]),
+    }));
+  };
+  it.each(convCases.slice(0, 6).map((c, i) => [i, c] as const))('Conv case %i, and Gemm at batch 1 and 4', async (i, c) => {
+    const { weights, attrs } = convInputs(c, i);
+    await check(clipped('Conv', c.x, weights, attrs, 13), c.x, `conv ${i} + clip`);
+    for (const batch of [1, 4]) {
+      const w = { w: new Tensor('float32', randomFloats(23 * 37, i), [23, 37]) };
+      await check(clipped('Gemm', [batch, 37], w, { transB: { type: 'int', value: 1 } }, 13), [batch, 37], `gemm batch ${batch} + clip`);
+      // Clip's bounds as attributes (before opset 11), after a MatMul.
+      const wt = { w: new Tensor('float32', randomFloats(37 * 23, i + 1), [37, 23]) };
+      await check(clipped('MatMul', [batch, 37], wt, {}, 6), [batch, 37], `matmul batch ${batch} + clip (opset 6)`);
+    }
+  });
+
+  it('leaves no Clip step behind', async () => {
+    const graph = clipped('Gemm', [1, 37], { w: new Tensor('float32', randomFloats(23 * 37, 1), [23, 37]) }, { transB: { type: 'int', value: 1 } }, 13);
+    const prepared = await cpuBackend.prepare(graph, { precision: 'fp32', threads: 1, profile: true });
+    try {
+      await prepared.run(new Map([['x', new Tensor('float32', randomFloats(37, 2), [1, 37])]]));
+      expect([...prepared.profile!().keys()]).toEqual(['f32_gemv_4x4']);
+    } finally {
+      await prepared.dispose();
+    }
+  });
+});

@@ -20,7 +20,7 @@
  * a full tile with contiguous rows is stored as vectors, any other through the 6x8 scratch `tmp`.
  * The k-loop is rolled with pointer increments: V8 compiles unrolled offsets into spills.
  */
-function f32_gemm_6x8(k: i32, a: usize, b: usize, ldb: usize, bias: usize, relu: i32, c: usize, rsc: usize, csc: usize, mr: i32, nr: i32, tmp: usize): void {
+function f32_gemm_6x8(k: i32, a: usize, b: usize, ldb: usize, bias: usize, act: i32, lo: f32, hi: f32, c: usize, rsc: usize, csc: usize, mr: i32, nr: i32, tmp: usize): void {
   let c00 = f32x4.splat(load<f32>(bias, 0)), c01 = c00;
   let c10 = f32x4.splat(load<f32>(bias, 4)), c11 = c10;
   let c20 = f32x4.splat(load<f32>(bias, 8)), c21 = c20;
@@ -45,11 +45,19 @@ function f32_gemm_6x8(k: i32, a: usize, b: usize, ldb: usize, bias: usize, relu:
     a += 24;
     b += ldb;
   }
-  if (relu) {
+  if (act == 1) {
     const z = f32x4.splat(0);
     c00 = f32x4.max(c00, z); c01 = f32x4.max(c01, z); c10 = f32x4.max(c10, z); c11 = f32x4.max(c11, z);
     c20 = f32x4.max(c20, z); c21 = f32x4.max(c21, z); c30 = f32x4.max(c30, z); c31 = f32x4.max(c31, z);
     c40 = f32x4.max(c40, z); c41 = f32x4.max(c41, z); c50 = f32x4.max(c50, z); c51 = f32x4.max(c51, z);
+  } else if (act == 2) {
+    const l = f32x4.splat(lo), h = f32x4.splat(hi);
+    c00 = f32x4.min(f32x4.max(c00, l), h); c01 = f32x4.min(f32x4.max(c01, l), h);
+    c10 = f32x4.min(f32x4.max(c10, l), h); c11 = f32x4.min(f32x4.max(c11, l), h);
+    c20 = f32x4.min(f32x4.max(c20, l), h); c21 = f32x4.min(f32x4.max(c21, l), h);
+    c30 = f32x4.min(f32x4.max(c30, l), h); c31 = f32x4.min(f32x4.max(c31, l), h);
+    c40 = f32x4.min(f32x4.max(c40, l), h); c41 = f32x4.min(f32x4.max(c41, l), h);
+    c50 = f32x4.min(f32x4.max(c50, l), h); c51 = f32x4.min(f32x4.max(c51, l), h);
   }
   const full = mr == 6 && nr == 8 && csc == 4;
   const out = full ? c : tmp;
@@ -118,7 +126,8 @@ export function f32_conv_gemm_6x8(prm: usize, ith: i32, nth: i32): void {
   const mode = param(prm, 11);
   const bsk = <usize>param(prm, 12), bsp = <usize>param(prm, 13), bImage = <usize>param(prm, 14), bGroup = <usize>param(prm, 15);
   const csm = <usize>param(prm, 16), csp = <usize>param(prm, 17), cImage = <usize>param(prm, 18), cGroup = <usize>param(prm, 19);
-  const relu = param(prm, 20), nb = param(prm, 21), rowBlocks = param(prm, 33);
+  const act = param(prm, 20), nb = param(prm, 21), rowBlocks = param(prm, 33);
+  const lo = reinterpret<f32>(param(prm, 34)), hi = reinterpret<f32>(param(prm, 35));
   const tmp = scratch;
   const packed = scratch + 256;
   const rowTiles = (mg + 5) / 6, panels = (np + 7) / 8, chunks = (panels + nb - 1) / nb;
@@ -155,7 +164,7 @@ export function f32_conv_gemm_6x8(prm: usize, ith: i32, nth: i32): void {
         const nr = min(8, np - p0);
         const bp = mode == 0 ? bBase + <usize>p0 * 4 : packed + <usize>((q - panel0) * k) * 32;
         const ldb = mode == 0 ? bsk : 32;
-        f32_gemm_6x8(k, aTile, bp, ldb, biasTile, relu, cBase + <usize>m0 * csm + <usize>p0 * csp, csm, csp, mr, nr, tmp);
+        f32_gemm_6x8(k, aTile, bp, ldb, biasTile, act, lo, hi, cBase + <usize>m0 * csm + <usize>p0 * csp, csm, csp, mr, nr, tmp);
       }
     }
   }
@@ -164,11 +173,12 @@ export function f32_conv_gemm_6x8(prm: usize, ith: i32, nth: i32): void {
 /**
  * f32_gemv_4x4: y[m] = epilogue(bias[m] + W[m, :] . x) for row-major W [M, K]: the fully connected layers
  * at batch 1, bound by reading W. Four rows at a time, each in four lanes summed in a fixed order.
- * Parameters: 0 W, 1 x, 2 bias, 3 y, 4 M, 5 K, 6 relu.
+ * Parameters: 0 W, 1 x, 2 bias, 3 y, 4 M, 5 K, 6 epilogue (0 none, 1 ReLU, 2 Clip), 7 and 8 Clip's bounds (f32).
  */
 export function f32_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
   const w = <usize>param(prm, 0), x = <usize>param(prm, 1), bias = <usize>param(prm, 2), y = <usize>param(prm, 3);
-  const m = param(prm, 4), k = param(prm, 5), relu = param(prm, 6);
+  const m = param(prm, 4), k = param(prm, 5), act = param(prm, 6);
+  const lo = reinterpret<f32>(param(prm, 7)), hi = reinterpret<f32>(param(prm, 8));
   const quads = (m + 3) / 4;
   const q0 = <i32>((<i64>quads * ith) / nth), q1 = <i32>((<i64>quads * (ith + 1)) / nth);
   const k4 = k & ~3;
@@ -198,7 +208,8 @@ export function f32_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
       let s: f32 = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
       for (let kk = k4; kk < k; kk++) s += load<f32>(wr + <usize>kk * 4) * load<f32>(x + <usize>kk * 4);
       s += load<f32>(bias + <usize>(r0 + r) * 4);
-      if (relu && s < 0) s = 0;
+      if (act == 1) s = max(s, <f32>0);
+      else if (act == 2) s = min(max(s, lo), hi);
       store<f32>(y + <usize>(r0 + r) * 4, s);
     }
   }
@@ -223,11 +234,12 @@ export function f32_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
 /**
  * f16_gemv_4x4: f32_gemv_4x4 with W stored as float16 (half the bytes to read, which is what bounds
  * the layer), widened in registers, the products summed in float32 in the same fixed order.
- * Parameters: 0 W (u16), 1 x, 2 bias, 3 y, 4 M, 5 K, 6 relu.
+ * Parameters: 0 W (u16), 1 x, 2 bias, 3 y, 4 M, 5 K, 6 epilogue, 7 and 8 Clip's bounds.
  */
 export function f16_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
   const w = <usize>param(prm, 0), x = <usize>param(prm, 1), bias = <usize>param(prm, 2), y = <usize>param(prm, 3);
-  const m = param(prm, 4), k = param(prm, 5), relu = param(prm, 6);
+  const m = param(prm, 4), k = param(prm, 5), act = param(prm, 6);
+  const lo = reinterpret<f32>(param(prm, 7)), hi = reinterpret<f32>(param(prm, 8));
   const quads = (m + 3) / 4;
   const q0 = <i32>((<i64>quads * ith) / nth), q1 = <i32>((<i64>quads * (ith + 1)) / nth);
   const k8 = k & ~7;
@@ -264,7 +276,8 @@ export function f16_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
       let s: f32 = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
       for (let kk = k8; kk < k; kk++) s += halfToFloatScalar(<u32>load<u16>(wr + <usize>kk * 2)) * load<f32>(x + <usize>kk * 4);
       s += load<f32>(bias + <usize>(r0 + r) * 4);
-      if (relu && s < 0) s = 0;
+      if (act == 1) s = max(s, <f32>0);
+      else if (act == 2) s = min(max(s, lo), hi);
       store<f32>(y + <usize>(r0 + r) * 4, s);
     }
   }
