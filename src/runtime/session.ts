@@ -122,7 +122,8 @@ export class Session {
     this.disposed = true;
     const plans = [...this.plans.values()];
     this.plans.clear();
-    await Promise.all(plans.map(async (p) => (await p).dispose()));
+    // A plan that failed to prepare holds nothing to release.
+    await Promise.all(plans.map(async (p) => (await p.catch(() => undefined))?.dispose()));
   }
 
   /** The graph specialized to the feeds' shapes (shape arithmetic folded away), prepared once per shape. */
@@ -140,6 +141,9 @@ export class Session {
       const backend = backends[this.options.backend];
       plan = backend.prepare(specialized, { precision: this.options.precision, threads: this.options.threads, profile: this.options.profile, tune: this.options.tune, powerPreference: this.options.powerPreference });
       this.plans.set(key, plan);
+      // A plan that fails is not kept: the next run with these shapes tries again.
+      const failed = plan;
+      failed.catch(() => this.plans.get(key) === failed && this.plans.delete(key));
     }
     return plan;
   }

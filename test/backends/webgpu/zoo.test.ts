@@ -111,3 +111,35 @@ describe.skipIf(gpuMissing !== undefined)('webgpu backend: pipelines', () => {
     }
   }, 300_000);
 });
+
+describe('webgpu backend: no adapter', () => {
+  it('says how to get one, and the session still disposes cleanly', () => {
+    const src = (path: string): string => new URL(`../../../src/${path}`, import.meta.url).href;
+    const script = join(mkdtempSync(join(tmpdir(), 'joule-')), 'no-adapter.mts');
+    writeFileSync(script, `
+      import { Session } from '${src('runtime/session.ts')}';
+      import { Tensor } from '${src('core/tensor.ts')}';
+      const s = await Session.load('zoo:caffenet', { backend: 'webgpu' });
+      for (let i = 0; i < 2; i++) {
+        try {
+          await s.run({ data: Tensor.zeros('float32', [1, 3, 227, 227]) });
+          console.log('ran');
+        } catch (e) {
+          console.log(e.code + ': ' + e.message);
+        }
+      }
+      await s.dispose();
+      console.log('disposed');
+    `);
+    // A Vulkan loader pointed at no driver: Dawn finds no adapter.
+    const env = { ...process.env, VK_DRIVER_FILES: '/nonexistent/icd.json', VK_ICD_FILENAMES: '/nonexistent/icd.json' };
+    const out = execFileSync(process.execPath, ['--import', 'tsx', script], { timeout: 120_000, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const lines = out.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    for (const line of lines.slice(0, 2)) {
+      expect(line).toMatch(/^BACKEND_UNAVAILABLE: no WebGPU adapter was found/);
+      expect(line).toContain('mesa-vulkan-drivers');
+    }
+    expect(lines[2]).toBe('disposed');
+  }, 150_000);
+});
