@@ -23,6 +23,13 @@ export interface BackendOptions {
 /** Milliseconds spent per kind of step (a kernel name, or the op type of a node), summed over runs. */
 export type Profile = Map<string, number>;
 
+/** What a profile has gathered since the last call, leaving it empty. */
+export function drainProfile(profile: Profile | undefined): Profile {
+  const taken = new Map(profile ?? []);
+  profile?.clear();
+  return taken;
+}
+
 /** A graph a backend has prepared (weights packed, kernels compiled), ready to run on feeds. */
 export interface PreparedGraph {
   run(feeds: ReadonlyMap<string, Tensor>): Promise<Map<string, Tensor>>;

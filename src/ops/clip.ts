@@ -1,5 +1,6 @@
 import { dimProduct, formatShape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
+import type { Node } from '../ir/graph.js';
 import { mapNumbers } from './broadcast.js';
 import { Attrs, type OpDef, checkDType, describeType, nodeError, numericTypes, requireInputs } from './op.js';
 
@@ -54,4 +55,24 @@ function clamp(x: Tensor, lo: number, hi: number, shape: readonly number[]): Ten
     const atLeast = v < lo ? lo : v;
     return atLeast > hi ? hi : atLeast;
   });
+}
+
+/**
+ * Clip's bounds when they are known before a run, for backends that fuse Clip into another kernel:
+ * attributes before opset 11, constant scalar inputs from 11 on (`constant` gives a value's constant,
+ * if it has one); a missing bound is infinite. Undefined when a bound is only known at run time.
+ */
+export function constantClipBounds(node: Node, opset: number, constant: (name: string) => Tensor | undefined): [number, number] | undefined {
+  if (opset < 11) {
+    const a = new Attrs(node);
+    return [a.float('min', -Infinity), a.float('max', Infinity)];
+  }
+  const bound = (i: number, missing: number): number | undefined => {
+    const name = node.inputs[i];
+    if (name === undefined || name === '') return missing;
+    const t = constant(name);
+    return t !== undefined && t.size === 1 && (t.dtype === 'float32' || t.dtype === 'float16') ? t.toFloat32()[0] : undefined;
+  };
+  const [lo, hi] = [bound(1, -Infinity), bound(2, Infinity)];
+  return lo === undefined || hi === undefined ? undefined : [lo, hi];
 }

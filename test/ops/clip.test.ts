@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/core/tensor.js';
 import { float } from '../../src/ir/builder.js';
+import type { Node } from '../../src/ir/graph.js';
+import { constantClipBounds } from '../../src/ops/clip.js';
 import { runOp } from '../helpers/run-op.js';
 
 const x = Tensor.from('float32', [-3, -1, 0, 2, 5], [5]);
@@ -37,5 +39,20 @@ describe('Clip', () => {
   it('checks the bounds', () => {
     expect(() => runOp('Clip', [x, Tensor.from('float32', [0, 1], [2])])).toThrow(/Clip node 'clip': input 'min' must be a scalar, got shape \[2\]/);
     expect(() => runOp('Clip', [x, Tensor.scalar('float16', 0)])).toThrow(/input 'min' is float16\[\] but X is float32\[5\]/);
+  });
+});
+
+describe('constantClipBounds (what backends fuse)', () => {
+  const node = (inputs: string[], attrs: Node['attrs'] = {}): Node => ({ name: 'c', op: 'Clip', domain: '', inputs, outputs: ['y'], attrs });
+  const constants = new Map([['lo', scalar(-1)], ['hi', scalar(2)]]);
+  const constant = (name: string) => constants.get(name);
+  it('reads constant inputs from opset 11, attributes before, and leaves a missing bound infinite', () => {
+    expect(constantClipBounds(node(['x', 'lo', 'hi']), 13, constant)).toEqual([-1, 2]);
+    expect(constantClipBounds(node(['x', '', 'hi']), 13, constant)).toEqual([-Infinity, 2]);
+    expect(constantClipBounds(node(['x', 'lo']), 13, constant)).toEqual([-1, Infinity]);
+    expect(constantClipBounds(node(['x'], { min: float(0) }), 6, constant)).toEqual([0, Infinity]);
+  });
+  it('is undefined when a bound is only known at run time', () => {
+    expect(constantClipBounds(node(['x', 'fed', 'hi']), 13, constant)).toBeUndefined();
   });
 });

@@ -1,9 +1,10 @@
 import { shapeSize } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
-import { type Graph, type Node, onnxOpset } from '../../ir/graph.js';
+import { type Graph, type Node, isDefaultDomain, onnxOpset } from '../../ir/graph.js';
 import { withInferredTypes } from '../../ir/infer.js';
 import { widenFp16Weights } from '../../passes/to-fp16.js';
-import type { BackendOptions, PreparedGraph, Profile } from '../backend.js';
+import { type BackendOptions, type PreparedGraph, type Profile, drainProfile } from '../backend.js';
+import { constantClipBounds } from '../../ops/clip.js';
 import { runNode } from '../reference/interpreter.js';
 import { ArenaPlanner } from './arena.js';
 import { encodeGemmJob, encodeGemvJob, gemmScratchBytes } from './jobs.js';
@@ -44,6 +45,8 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     warnings.push('the cpu backend widens fp16 weights to float32 when it prepares a model, but for fully connected layers at batch 1: the results are those of the fp16 weights, the memory mostly that of fp32');
   }
   const opset = onnxOpset(graph);
+  const fed = new Set(graph.inputs.map((v) => v.name));
+  const constantOf = (name: string): Tensor | undefined => (fed.has(name) ? undefined : graph.initializers.get(name));
   const nodes = graph.nodes;
   const consumers = new Map<string, number[]>();
   nodes.forEach((node, i) => node.inputs.forEach((name) => name !== '' && consumers.set(name, [...(consumers.get(name) ?? []), i])));
@@ -62,7 +65,7 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     // A Relu, or a Clip with constant bounds, that alone reads the layer's output becomes its epilogue.
     const readers = consumers.get(layer.output) ?? [];
     const next = readers.length === 1 && !graphOutputs.has(layer.output) ? nodes[readers[0]] : undefined;
-    const bounds = next?.op === 'Clip' ? clipBounds(graph, next) : undefined;
+    const bounds = next?.op === 'Clip' && isDefaultDomain(next.domain) ? constantClipBounds(next, opset, constantOf) : undefined;
     if (next?.op === 'Relu' || bounds !== undefined) {
       fused.add(readers[0]);
       layer.output = next!.outputs[0];
@@ -211,16 +214,8 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
       }
       return new Map(graph.outputs.map((o) => [o.name, fetch(o.name)]));
     },
-    profile() {
-      const taken = new Map(profile ?? []);
-      profile?.clear();
-      return taken;
-    },
-    layerProfile() {
-      const taken = new Map(layerTimes);
-      layerTimes.clear();
-      return taken;
-    },
+    profile: () => drainProfile(profile),
+    layerProfile: () => drainProfile(layerTimes),
     algorithms() {
       return new Map(steps.filter((st) => st.kind === 'wasm').map((st) => [nodes[st.index].name, st.kind === 'wasm' ? st.kernel : '']));
     },
@@ -228,22 +223,6 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
       await pool.close();
     },
   };
-}
-
-/** Clip's bounds when they are constants (attributes before opset 11, float32 initializers after). */
-function clipBounds(graph: Graph, node: Node): [number, number] | undefined {
-  if (node.domain !== '' && node.domain !== 'ai.onnx') return undefined;
-  const bound = (i: number, attr: string, fallback: number): number | undefined => {
-    const name = node.inputs[i];
-    if (name === undefined || name === '') {
-      const a = node.attrs[attr];
-      return a === undefined ? fallback : a.type === 'float' ? a.value : undefined;
-    }
-    const t = graph.initializers.get(name);
-    return t?.dtype === 'float32' && t.size === 1 && !graph.inputs.some((v) => v.name === name) ? (t.data as Float32Array)[0] : undefined;
-  };
-  const [lo, hi] = [bound(1, 'min', -3.4028234663852886e38), bound(2, 'max', 3.4028234663852886e38)];
-  return lo === undefined || hi === undefined ? undefined : [lo, hi];
 }
 
 function shapeOf(graph: Graph, name: string): readonly number[] {

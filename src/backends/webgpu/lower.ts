@@ -2,6 +2,7 @@ import { normalizeAxis } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import type { Graph, Node } from '../../ir/graph.js';
 import { Attrs } from '../../ops/op.js';
+import { constantClipBounds } from '../../ops/clip.js';
 import { poolWindow } from '../../ops/pool-common.js';
 import { axisPads, readWindowAttrs } from '../../ops/sliding-window.js';
 import * as k from './kernels.js';
@@ -357,25 +358,12 @@ function lowerUnary(node: Node, cx: LowerContext): Layer | undefined {
   const params = new Params().u32(x.reduce((p, d) => p * d, 1));
   if (node.op === 'LeakyRelu') params.f32(a.float('alpha', 0.01));
   if (node.op === 'Clip') {
-    const bounds = clipBounds(node, cx);
+    const bounds = constantClipBounds(node, cx.opset, cx.constant);
     if (bounds === undefined) return undefined;
     params.f32(...bounds);
   }
   const count = x.reduce((p, d) => p * d, 1);
   return activation(node, cx, () => [node.op.toLowerCase(), (s) => k.unary(s, node.op), params, elementwiseGroups(count)], 0);
-}
-
-/** Clip's bounds: attributes before opset 11, constant inputs from then on; undefined when not constant. */
-export function clipBounds(node: Node, cx: LowerContext): [number, number] | undefined {
-  const a = new Attrs(node);
-  const bound = (i: number, attr: string, fallback: number): number | undefined => {
-    const name = node.inputs[i];
-    if (name === undefined || name === '') return a.float(attr, fallback);
-    const t = cx.constant(name);
-    return t === undefined ? undefined : t.toFloat32()[0];
-  };
-  const [lo, hi] = [bound(1, 'min', -3.4028234663852886e38), bound(2, 'max', 3.4028234663852886e38)];
-  return lo === undefined || hi === undefined ? undefined : [lo, hi];
 }
 
 function lowerBinary(node: Node, cx: LowerContext, y: Shape): Layer | undefined {

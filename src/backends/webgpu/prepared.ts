@@ -3,11 +3,12 @@ import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../../core/float16
 import { Tensor } from '../../core/tensor.js';
 import { type Graph, type Node, onnxOpset } from '../../ir/graph.js';
 import { withInferredTypes } from '../../ir/infer.js';
-import type { BackendOptions, PreparedGraph, Profile } from '../backend.js';
+import { type BackendOptions, type PreparedGraph, type Profile, drainProfile } from '../backend.js';
+import { constantClipBounds } from '../../ops/clip.js';
 import { runNode } from '../reference/interpreter.js';
 import { type GpuContext, acquireGpu, checkDevice, releaseGpu } from './device.js';
 import { unary } from './kernels.js';
-import { type ConcatLayer, type ConvLayer, type DispatchSpec, type EmitContext, type Layer, type Variant, clipBounds, elementwiseGroups, lowerNode } from './lower.js';
+import { type ConcatLayer, type ConvLayer, type DispatchSpec, type EmitContext, type Layer, type Variant, elementwiseGroups, lowerNode } from './lower.js';
 import { Params, paramWords } from './wgsl.js';
 
 type Shape = readonly number[];
@@ -112,7 +113,7 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     if (!isConv(layer) || graphOutputs.has(layer.writes)) continue;
     const next = readers.get(layer.writes) ?? [];
     const after = next.length === 1 && layers.has(next[0]) ? nodes[next[0]] : undefined;
-    const bounds = after?.op === 'Clip' ? clipBounds(after, cx) : undefined;
+    const bounds = after?.op === 'Clip' ? constantClipBounds(after, opset, constant) : undefined;
     if (after?.op === 'Relu') layer.activation = { kind: 'relu', lo: 0, hi: 0 };
     else if (bounds !== undefined) layer.activation = { kind: 'clip', lo: bounds[0], hi: bounds[1] };
     else continue;
@@ -509,16 +510,8 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     algorithms() {
       return algorithms;
     },
-    profile() {
-      const taken = new Map(profile ?? []);
-      profile?.clear();
-      return taken;
-    },
-    layerProfile() {
-      const taken = new Map(layerTimes);
-      layerTimes.clear();
-      return taken;
-    },
+    profile: () => drainProfile(profile),
+    layerProfile: () => drainProfile(layerTimes),
     async dispose() {
       if (disposed) return;
       disposed = true;
