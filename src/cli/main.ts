@@ -15,6 +15,8 @@ import { isCaffeSource, loadModel } from '../runtime/load.js';
 import { Session } from '../runtime/session.js';
 import { syntheticInput } from '../runtime/synthetic.js';
 import { imagenetLabels, preprocessingOf, zoo, zooEntry } from '../zoo/index.js';
+import { loadgenCommand } from './loadgen-command.js';
+import { serveCommand } from './serve-command.js';
 import { topK } from './top-k.js';
 
 // dist/cli/main.js and src/cli/main.ts both sit two levels below package.json.
@@ -249,6 +251,9 @@ function printTop(output: Tensor, k: number, labels: readonly string[] | undefin
     }
   }
 }
+
+program.addCommand(serveCommand());
+program.addCommand(loadgenCommand());
 
 try {
   await program.parseAsync();

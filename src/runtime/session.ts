@@ -28,10 +28,12 @@ export interface SessionOptions extends LoadOptions {
   readonly tune?: 'auto' | 'measure' | 'heuristic';
   /** Which GPU the webgpu backend asks for where a machine has several (default 'high-performance'). */
   readonly powerPreference?: 'high-performance' | 'low-power';
+  /**
+   * How many prepared plans (one per distinct set of input shapes, such as a batch size) are kept; the
+   * oldest is released when a new shape needs room (default 4).
+   */
+  readonly maxPlans?: number;
 }
-
-/** Prepared graphs kept per distinct set of input shapes. */
-const maxPlans = 4;
 
 /** A loaded, optimized model bound to a backend: load once, run many times. */
 export class Session {
@@ -131,7 +133,7 @@ export class Session {
     const key = this.inputs.map((v) => feeds.get(v.name)!.shape.join('x')).join(',');
     let plan = this.plans.get(key);
     if (plan === undefined) {
-      if (this.plans.size >= maxPlans) {
+      if (this.plans.size >= this.options.maxPlans) {
         const [oldest, evicted] = this.plans.entries().next().value as [string, Promise<PreparedGraph>];
         this.plans.delete(oldest);
         void evicted.then((p) => p.dispose());
@@ -150,7 +152,7 @@ export class Session {
 }
 
 /** The options that stay with a session once loaded. */
-export type ResolvedSessionOptions = Required<Pick<SessionOptions, 'backend' | 'precision' | 'threads' | 'profile' | 'tune' | 'powerPreference'>>;
+export type ResolvedSessionOptions = Required<Pick<SessionOptions, 'backend' | 'precision' | 'threads' | 'profile' | 'tune' | 'powerPreference' | 'maxPlans'>>;
 
 function resolveOptions(options: SessionOptions): ResolvedSessionOptions {
   const backend = options.backend ?? 'reference';
@@ -173,7 +175,11 @@ function resolveOptions(options: SessionOptions): ResolvedSessionOptions {
   if (powerPreference !== 'high-performance' && powerPreference !== 'low-power') {
     throw new JouleError('BAD_ARGUMENT', `unknown powerPreference '${String(powerPreference)}'; use 'high-performance' or 'low-power'`);
   }
-  return { backend, precision, threads, profile: options.profile === true, tune, powerPreference };
+  const maxPlans = options.maxPlans ?? 4;
+  if (!Number.isInteger(maxPlans) || maxPlans < 1) {
+    throw new JouleError('BAD_ARGUMENT', `maxPlans must be a positive integer, got ${String(maxPlans)}`);
+  }
+  return { backend, precision, threads, profile: options.profile === true, tune, powerPreference, maxPlans };
 }
 
 /** Fails with one error listing every node (subgraphs included) the backend cannot run. */
