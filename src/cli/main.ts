@@ -15,6 +15,8 @@ import { isCaffeSource, loadModel } from '../runtime/load.js';
 import { Session } from '../runtime/session.js';
 import { syntheticInput } from '../runtime/synthetic.js';
 import { imagenetLabels, preprocessingOf, zoo, zooEntry } from '../zoo/index.js';
+import { positiveInt } from './arguments.js';
+import { benchCommand } from './bench-command.js';
 import { loadgenCommand } from './loadgen-command.js';
 import { serveCommand } from './serve-command.js';
 import { topK } from './top-k.js';
@@ -30,12 +32,6 @@ const program = new Command('joule')
 
 const backendOption = new Option('-b, --backend <name>', 'backend that runs the model').choices(Object.keys(backends)).default('reference');
 const precisionOption = new Option('-p, --precision <p>', 'fp32, or fp16 weights').choices(['fp32', 'fp16']).default('fp32');
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new JouleError('BAD_ARGUMENT', `expected a positive integer, got '${value}'`);
-  return n;
-}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -252,6 +248,7 @@ function printTop(output: Tensor, k: number, labels: readonly string[] | undefin
   }
 }
 
+program.addCommand(benchCommand());
 program.addCommand(serveCommand());
 program.addCommand(loadgenCommand());
 

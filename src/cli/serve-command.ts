@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import type { Precision } from '../backends/backend.js';
 import { type BackendName, backends } from '../backends/index.js';
-import { JouleError } from '../core/errors.js';
 import { JouleServer } from '../serve/server.js';
+import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from './arguments.js';
 
 interface ServeFlags {
   readonly model: string;
@@ -25,16 +25,6 @@ interface ServeFlags {
   readonly log?: boolean;
 }
 
-function number(flag: string, min: number, integer: boolean): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-      throw new JouleError('BAD_ARGUMENT', `${flag} expects ${integer ? 'an integer' : 'a number'} of at least ${min}, got '${value}'`);
-    }
-    return n;
-  };
-}
-
 /** `joule serve`: image classification and KServe v2 inference over HTTP, with dynamic batching. */
 export function serveCommand(): Command {
   return new Command('serve')
@@ -45,16 +35,16 @@ export function serveCommand(): Command {
     .option('--name <name>', 'the model name in /v2/models/{name} (default: the zoo name or file name)')
     .addOption(new Option('-b, --backend <name>', 'backend that runs the model').choices(Object.keys(backends)).default('cpu'))
     .addOption(new Option('-p, --precision <p>', 'fp32, or fp16 weights').choices(['fp32', 'fp16']).default('fp32'))
-    .option('--max-batch <n>', 'most requests (rows) in one batch', number('--max-batch', 1, true), 32)
-    .option('--max-delay-ms <ms>', 'longest a request waits for its batch to fill', number('--max-delay-ms', 0, false), 5)
-    .option('--max-queue <n>', 'most rows waiting before requests get 429 (default 4 x max batch x instances)', number('--max-queue', 1, true))
-    .option('--instances <n>', 'model instances (worker threads), each running one batch at a time', number('--instances', 1, true), 1)
-    .option('-t, --threads <n>', 'backend threads per instance (default: the cores shared among the instances)', number('--threads', 1, true))
-    .option('--timeout-ms <ms>', 'per-request deadline; later answers are 504', number('--timeout-ms', 1, false), 30_000)
-    .option('--max-body-mb <mb>', 'largest request body', number('--max-body-mb', 0.001, false), 20)
-    .option('--max-pixels <n>', 'largest image (width x height) that /v1/classify decodes', number('--max-pixels', 1, true), 40_000_000)
+    .option('--max-batch <n>', 'most requests (rows) in one batch', positiveInt, 32)
+    .option('--max-delay-ms <ms>', 'longest a request waits for its batch to fill', nonNegativeNumber, 5)
+    .option('--max-queue <n>', 'most rows waiting before requests get 429 (default 4 x max batch x instances)', positiveInt)
+    .option('--instances <n>', 'model instances (worker threads), each running one batch at a time', positiveInt, 1)
+    .option('-t, --threads <n>', 'backend threads per instance (default: the cores shared among the instances)', positiveInt)
+    .option('--timeout-ms <ms>', 'per-request deadline; later answers are 504', positiveNumber, 30_000)
+    .option('--max-body-mb <mb>', 'largest request body', positiveNumber, 20)
+    .option('--max-pixels <n>', 'largest image (width x height) that /v1/classify decodes', positiveInt, 40_000_000)
     .option('--no-warm', 'do not run each prepared batch size once before serving')
-    .option('--port <port>', 'TCP port (0 picks a free one)', number('--port', 0, true), 8080)
+    .option('--port <port>', 'TCP port (0 picks a free one)', nonNegativeInt, 8080)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--log', 'log every request (JSON lines on stdout)')
     .action(async (flags: ServeFlags) => {
