@@ -26,8 +26,9 @@ export interface BatcherOptions {
   /** Most rows waiting; beyond it requests are refused (HTTP 429). */
   readonly maxQueue: number;
   /**
-   * Batch sizes the instances are prepared for; a batch runs padded to the smallest that holds it, so
-   * that a few plans serve every size. Default: powers of two up to maxBatch, and maxBatch.
+   * Batch sizes the instances are prepared for: batches are cut to these sizes (a batch of several-row
+   * requests that fits none runs padded to the next), so that a few plans serve every load. Default:
+   * powers of two up to maxBatch, and maxBatch.
    */
   readonly batchSizes?: readonly number[];
   /** How many times a batch lost to a crashed instance is run again (default 1). */
@@ -194,13 +195,28 @@ export class DynamicBatcher {
     }, wait);
   }
 
-  /** The longest run of queued requests, oldest first, that fits in one batch. */
+  /**
+   * The next batch: queued requests, oldest first, filling the largest prepared batch size they can fill
+   * exactly, so that no rows are padding; the rest run in the next batch. A request that fits no prepared
+   * size exactly (several rows) runs padded to the next size.
+   */
   private take(): Request[] {
+    let available = 0;
+    for (const r of this.queue) {
+      if (available + r.rows > this.options.maxBatch) break;
+      available += r.rows;
+    }
+    const target = [...this.sizes].reverse().find((s) => s <= available) ?? available;
     const batch: Request[] = [];
     let rows = 0;
-    while (this.queue.length > 0 && rows + this.queue[0].rows <= this.options.maxBatch) {
+    while (this.queue.length > 0 && rows + this.queue[0].rows <= target) {
       const r = this.queue.shift()!;
       rows += r.rows;
+      batch.push(r);
+    }
+    if (batch.length === 0) {
+      const r = this.queue.shift()!;
+      rows = r.rows;
       batch.push(r);
     }
     this.queuedRows -= rows;

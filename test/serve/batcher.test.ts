@@ -43,11 +43,19 @@ function setup(options: Partial<ConstructorParameters<typeof DynamicBatcher>[2]>
 
 describe('DynamicBatcher', () => {
   it('gathers concurrent requests into one batch and hands each caller its own rows', async () => {
-    const { batcher, runner } = setup({ maxDelayMs: 50 });
-    const results = await Promise.all([1, 10, 100].map((a) => batcher.submit(row(a))));
-    expect(runner.batches).toEqual([4]); // 3 rows padded to the prepared size 4
-    expect(results.map((r) => Array.from(r.outputs.y.data as Float32Array))).toEqual([[2, 4], [20, 22], [200, 202]]);
-    expect(results.every((r) => r.batchRows === 3 && r.outputs.y.shape[0] === 1)).toBe(true);
+    const { batcher, runner } = setup({ maxBatch: 8, maxDelayMs: 50 });
+    const results = await Promise.all([1, 10, 100, 1000].map((a) => batcher.submit(row(a))));
+    expect(runner.batches).toEqual([4]);
+    expect(results.map((r) => Array.from(r.outputs.y.data as Float32Array))).toEqual([[2, 4], [20, 22], [200, 202], [2000, 2002]]);
+    expect(results.every((r) => r.batchRows === 4 && r.outputs.y.shape[0] === 1)).toBe(true);
+  });
+
+  it('cuts batches to prepared sizes rather than padding them', async () => {
+    const { batcher, runner } = setup({ maxBatch: 8, maxDelayMs: 30 });
+    const results = await Promise.all([1, 2, 3, 4, 5, 6, 7].map((a) => batcher.submit(row(a))));
+    expect(runner.batches).toEqual([4, 2, 1]);
+    expect(results.map((r) => r.batchRows)).toEqual([4, 4, 4, 4, 2, 2, 1]);
+    expect(Array.from(results[6].outputs.y.data as Float32Array)).toEqual([14, 16]);
   });
 
   it('runs a full batch at once, without waiting for the delay', async () => {
@@ -68,7 +76,7 @@ describe('DynamicBatcher', () => {
   it('keeps multi-row requests whole and never exceeds the max batch', async () => {
     const { batcher, runner } = setup({ maxDelayMs: 20 });
     const results = await Promise.all([batcher.submit(row(0, 3)), batcher.submit(row(50, 2)), batcher.submit(row(90, 1))]);
-    expect(runner.batches).toEqual([4, 4]); // [3] padded, then [2 + 1] padded
+    expect(runner.batches).toEqual([4, 2, 1]); // 3 rows fill no prepared size: padded to 4; then 2, then 1
     expect(results.map((r) => r.outputs.y.shape)).toEqual([[3, 2], [2, 2], [1, 2]]);
     expect(Array.from(results[1].outputs.y.data as Float32Array)).toEqual([100, 102, 104, 106]);
     await expect(batcher.submit(row(0, 5))).rejects.toMatchObject({ reason: 'bad_input', message: expect.stringContaining('at most 4') });
