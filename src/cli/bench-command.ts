@@ -54,14 +54,21 @@ function list<T extends string>(allowed: readonly T[], what: string): (value: st
   };
 }
 
+export interface GpuProbe {
+  readonly adapter?: string;
+  /** A software adapter (lavapipe, SwiftShader). */
+  readonly software?: boolean;
+  readonly reason?: string;
+}
+
 /** Whether this machine has a WebGPU adapter (and the reason where it has none). */
-export async function probeWebGpu(): Promise<{ readonly adapter?: string; readonly reason?: string }> {
+export async function probeWebGpu(): Promise<GpuProbe> {
   try {
     const { acquireGpu, releaseGpu } = await import('../backends/webgpu/device.js');
     const context = await acquireGpu();
-    const adapter = context.adapter;
+    const { adapter, software } = context;
     await releaseGpu();
-    return { adapter };
+    return { adapter, software };
   } catch (e) {
     return { reason: e instanceof Error ? e.message : String(e) };
   }
@@ -80,7 +87,7 @@ export async function matrixFromOptions(
   models: readonly string[],
   opts: BenchCommandOptions,
   command: string,
-  webgpu: () => Promise<{ readonly adapter?: string; readonly reason?: string }> = probeWebGpu,
+  webgpu: () => Promise<GpuProbe> = probeWebGpu,
   note: (line: string) => void = () => undefined,
 ): Promise<Omit<MatrixOptions, 'signal' | 'onProgress'>> {
   const quick = opts.quick === true;
@@ -88,7 +95,10 @@ export async function matrixFromOptions(
   if (names === undefined) {
     names = ['cpu', 'onnxruntime-node', 'onnxruntime-web'];
     const gpu = await webgpu();
-    if (gpu.adapter !== undefined) names.splice(1, 0, 'webgpu');
+    // A software adapter is a CPU pretending: the full matrix leaves it out (its batch-128 points take
+    // many minutes); --quick keeps one point to show the backend works; --backends webgpu asks for it.
+    if (gpu.adapter !== undefined && (gpu.software !== true || quick)) names.splice(1, 0, 'webgpu');
+    else if (gpu.adapter !== undefined) note(`webgpu left out: the only adapter is a software one (${gpu.adapter}); --backends webgpu measures it anyway`);
     else note(`webgpu left out: ${gpu.reason ?? 'no adapter'}`);
   }
   const base = quick ? quickLimits : defaultLimits;

@@ -1,6 +1,7 @@
 // The server's Prometheus metrics (prom-client), on a registry of its own.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PowerMeter } from '../bench/meters.js';
 import type { BatchObserver, RejectReason } from './batcher.js';
 
 const secondsBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -17,8 +18,11 @@ export class ServerMetrics implements BatchObserver {
   readonly failures: Counter<'reason'>;
   readonly instancesReady: Gauge;
   readonly instanceRestarts: Counter;
-  readonly gpuWatts: Gauge;
-  readonly gpuJoules: Counter;
+  readonly powerWatts: Gauge<'meter' | 'scope'>;
+  readonly energyJoules: Counter<'meter' | 'scope'>;
+  private meter?: PowerMeter;
+  /** The meter read of the scrape in progress: the power and energy metrics share it. */
+  private reading?: Promise<void>;
 
   constructor(maxBatch: number) {
     const registers = [this.registry];
@@ -34,8 +38,52 @@ export class ServerMetrics implements BatchObserver {
     this.failures = new Counter({ name: 'joule_request_failures_total', help: 'Requests that got no result, by reason', labelNames: ['reason'], registers });
     this.instancesReady = new Gauge({ name: 'joule_instances_ready', help: 'Model instances loaded and serving', registers });
     this.instanceRestarts = new Counter({ name: 'joule_instance_restarts_total', help: 'Model instances restarted after dying', registers });
-    this.gpuWatts = new Gauge({ name: 'joule_gpu_power_watts', help: 'GPU board power (nvidia-smi), where a meter exists', registers });
-    this.gpuJoules = new Counter({ name: 'joule_gpu_energy_joules_total', help: 'GPU energy since the server started (nvidia-smi), where a meter exists', registers });
+    const refresh = (): Promise<void> => this.refreshPower();
+    // Read at each scrape: the meter's window since the previous scrape gives the mean power and the energy.
+    this.powerWatts = new Gauge({
+      name: 'joule_power_watts',
+      help: 'Mean power since the previous scrape, where a meter exists (nvidia-smi for GPUs, RAPL for CPUs)',
+      labelNames: ['meter', 'scope'],
+      registers,
+      collect: refresh,
+    });
+    this.energyJoules = new Counter({
+      name: 'joule_energy_joules_total',
+      help: 'Energy since the server started, where a meter exists',
+      labelNames: ['meter', 'scope'],
+      registers,
+      collect: refresh,
+    });
+  }
+
+  /** Starts sampling power with `meter`; each scrape reads the window since the previous one. */
+  attachMeter(meter: PowerMeter): void {
+    this.meter = meter;
+    meter.start();
+  }
+
+  /** Stops the meter (the server is closing). */
+  async detachMeter(): Promise<void> {
+    const meter = this.meter;
+    this.meter = undefined;
+    await meter?.stop().catch(() => undefined);
+  }
+
+  private refreshPower(): Promise<void> {
+    this.reading ??= this.readMeter().finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private async readMeter(): Promise<void> {
+    const meter = this.meter;
+    if (meter === undefined) return;
+    const reading = await meter.stop().catch(() => undefined);
+    if (this.meter !== meter) return;
+    meter.start();
+    if (reading === undefined) return;
+    const labels = { meter: meter.name, scope: meter.scope };
+    this.powerWatts.set(labels, reading.averageWatts);
+    this.energyJoules.inc(labels, reading.joules);
   }
 
   onBatch(rows: number, paddedTo: number, queueMs: readonly number[], computeMs: number): void {

@@ -7,6 +7,7 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Precision } from '../backends/backend.js';
 import type { BackendName } from '../backends/index.js';
+import { detectMeter } from '../bench/meters.js';
 import { JouleError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { imagenetLabels, preprocessingOf } from '../zoo/index.js';
@@ -46,6 +47,8 @@ export interface ServeOptions {
   readonly host?: string;
   /** 0 picks a free port (default 8080). */
   readonly port?: number;
+  /** Sample power for /metrics where a meter exists (nvidia-smi for webgpu, RAPL for cpu; default true). */
+  readonly powerMeter?: boolean;
   /** Log requests with Fastify's logger (default false). */
   readonly logger?: boolean;
 }
@@ -106,6 +109,8 @@ export class JouleServer {
       const state: AppState = { closing: false };
       const app = buildApp(state, pool, batcher, metrics, name, options);
       const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
+      const meter = options.powerMeter === false ? { reason: 'disabled' } : await detectMeter(options.backend ?? 'cpu');
+      if ('meter' in meter) metrics.attachMeter(meter.meter);
       return new JouleServer(state, app, pool, batcher, metrics, name, address);
     } catch (e) {
       await pool.close();
@@ -130,6 +135,7 @@ export class JouleServer {
         await Promise.race([appClosed, new Promise((r) => setTimeout(r, 20))]);
       }
       await this.pool.close();
+      await this.metrics.detachMeter();
     })();
     return this.closing;
   }

@@ -36,4 +36,18 @@ describe('joule bench command line', () => {
     expect(gpu.pointFilter?.({ runtime: 'joule', backend: 'webgpu' }, 'fp32', { ...point, batch: 1 })).toBeDefined();
     expect(gpu.pointFilter?.({ runtime: 'joule', backend: 'cpu' }, 'fp16', point)).toBe(point);
   });
+
+  it('leaves a software adapter out of the full matrix, keeps a hardware one, and takes --backends as given', async () => {
+    const { models, opts } = parse([]);
+    const notes: string[] = [];
+    const soft = await matrixFromOptions(models, opts as never, 'joule bench', async () => ({ adapter: 'llvmpipe', software: true }), (l) => notes.push(l));
+    expect(soft.runtimes.map((r) => r.backend)).toEqual(['cpu', 'cpu', 'wasm']);
+    expect(notes[0]).toMatch(/software one \(llvmpipe\); --backends webgpu/);
+    const hard = await matrixFromOptions(models, opts as never, 'joule bench', async () => ({ adapter: 'NVIDIA H100', software: false }));
+    expect(hard.runtimes.map((r) => `${r.runtime} ${r.backend}`)).toEqual(['joule cpu', 'joule webgpu', 'onnxruntime-node cpu', 'onnxruntime-web wasm']);
+    expect(hard).toMatchObject({ models: ['caffenet', 'googlenet'], precisions: ['fp32', 'fp16'] });
+    const asked = parse(['--backends', 'webgpu']);
+    const given = await matrixFromOptions(asked.models, asked.opts as never, 'joule bench', async () => ({ adapter: 'llvmpipe', software: true }));
+    expect(given.runtimes.map((r) => r.backend)).toEqual(['webgpu']);
+  });
 });
