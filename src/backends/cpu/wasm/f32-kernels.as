@@ -89,27 +89,73 @@ function packStrided(dst: usize, b: usize, k: i32, bsk: usize, bsp: usize, p0: i
 /**
  * Packs columns [p0, p0 + 8) of the im2col matrix of one image and group: row k = (c, ky, kx) holds
  * X[c, oy * sh - ph + ky * dh, ox * sw - pw + kx * dw] for output pixel p = (oy, ox), zero in the padding.
+ * Where the 8 pixels lie in one output row and the stride is 1, a row of the panel is 8 consecutive
+ * inputs: copied as two vectors when they are all inside the image. No division in the inner loops.
  */
 function packIm2col(dst: usize, x: usize, prm: usize, k: i32, p0: i32, np: i32): void {
   const h = param(prm, 22), w = param(prm, 23), ow = param(prm, 24);
   const kh = param(prm, 25), kw = param(prm, 26), sh = param(prm, 27), sw = param(prm, 28);
   const ph = param(prm, 29), pw = param(prm, 30), dh = param(prm, 31), dw = param(prm, 32);
-  const taps = kh * kw;
-  for (let kk = 0; kk < k; kk++) {
-    const c = kk / taps, t = kk - c * taps;
-    const ky = t / kw, kx = t - ky * kw;
-    const plane = x + <usize>(c * h * w) * 4;
-    for (let j = 0; j < 8; j++) {
-      const p = p0 + j;
-      let v: f32 = 0;
-      if (p < np) {
-        const oy = p / ow, ox = p - oy * ow;
-        const iy = oy * sh - ph + ky * dh, ix = ox * sw - pw + kx * dw;
-        if (<u32>iy < <u32>h && <u32>ix < <u32>w) v = load<f32>(plane + <usize>(iy * w + ix) * 4);
+  const channels = k / (kh * kw);
+  const oy0 = p0 / ow, ox0 = p0 - oy0 * ow;
+  if (sw == 1 && ox0 + 8 <= ow && p0 + 8 <= np) {
+    // One output row: row (c, ky, kx) of the panel is X[c, iy, ix0 .. ix0 + 7].
+    const iyBase = oy0 * sh - ph, ixBase = ox0 - pw;
+    let plane = x;
+    for (let c = 0; c < channels; c++) {
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = iyBase + ky * dh;
+        const inside = <u32>iy < <u32>h;
+        const row = plane + <usize>(iy * w) * 4;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ixBase + kx * dw;
+          if (inside && ix >= 0 && ix + 8 <= w) {
+            const from = row + <usize>ix * 4;
+            v128.store(dst, v128.load(from), 0);
+            v128.store(dst, v128.load(from, 16), 16);
+          } else {
+            for (let j = 0; j < 8; j++) {
+              const jx = ix + j;
+              store<f32>(dst + <usize>j * 4, inside && <u32>jx < <u32>w ? load<f32>(row + <usize>jx * 4) : 0);
+            }
+          }
+          dst += 32;
+        }
       }
-      store<f32>(dst + <usize>j * 4, v);
+      plane += <usize>(h * w) * 4;
     }
-    dst += 32;
+    return;
+  }
+  // Anywhere else, pixel by pixel: column j of the panel, rows (c, ky, kx) in order.
+  let oy = oy0, ox = ox0;
+  for (let j = 0; j < 8; j++) {
+    let out = dst + <usize>j * 4;
+    if (p0 + j >= np) {
+      for (let kk = 0; kk < k; kk++) {
+        store<f32>(out, 0);
+        out += 32;
+      }
+      continue;
+    }
+    const iyBase = oy * sh - ph, ixBase = ox * sw - pw;
+    let plane = x;
+    for (let c = 0; c < channels; c++) {
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = iyBase + ky * dh;
+        const inside = <u32>iy < <u32>h;
+        const row = plane + <usize>(iy * w) * 4;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ixBase + kx * dw;
+          store<f32>(out, inside && <u32>ix < <u32>w ? load<f32>(row + <usize>ix * 4) : 0);
+          out += 32;
+        }
+      }
+      plane += <usize>(h * w) * 4;
+    }
+    if (++ox == ow) {
+      ox = 0;
+      oy++;
+    }
   }
 }
 
@@ -445,6 +491,183 @@ export function f32_concat(prm: usize, ith: i32, nth: i32): void {
       const a = max(rowStart + offset, lo), b = min(rowStart + offset + bytes, hi);
       if (a >= b) continue;
       memory.copy(y + <usize>a, src + <usize>(<i64>o * bytes + a - rowStart - offset), <usize>(b - a));
+    }
+  }
+}
+
+// Winograd F(m x m, 3 x 3) for 3x3 convolutions with unit strides and dilations (m = 2 or 4, windows of
+// alpha = m + 2): Y = A^T [U . V] A per tile, with U = G g G^T the weights transformed at prepare, V = B^T d B
+// the input windows transformed by f32_winograd_input__simd128, the products summed over channels by
+// f32_conv_gemm_6x8 (one GEMM per window position) and A^T M A taken by f32_winograd_output__simd128.
+// B^T and A^T, row-major (Lavin and Gray, 2016; interpolation points 0, -1, 1 and 0, 1, -1, 2, -2).
+const winogradBT2 = memory.data<f32>([
+  1, 0, -1, 0,
+  0, 1, 1, 0,
+  0, -1, 1, 0,
+  0, 1, 0, -1,
+]);
+const winogradBT4 = memory.data<f32>([
+  4, 0, -5, 0, 1, 0,
+  0, -4, -4, 1, 1, 0,
+  0, 4, -4, -1, 1, 0,
+  0, -2, -1, 2, 1, 0,
+  0, 2, -1, -2, 1, 0,
+  0, 4, 0, -5, 0, 1,
+]);
+const winogradAT2 = memory.data<f32>([
+  1, 1, 1, 0,
+  0, 1, -1, -1,
+]);
+const winogradAT4 = memory.data<f32>([
+  1, 1, 1, 1, 1, 0,
+  0, 1, -1, 2, -2, 0,
+  0, 1, 1, 4, 4, 0,
+  0, 1, -1, 8, -8, 1,
+]);
+
+/** Lanes p, p + step, p + 2 step and p + 3 step: the same column of four neighbouring tiles. */
+@inline function gather4(p: usize, step: usize): v128 {
+  let v = f32x4.splat(load<f32>(p));
+  v = f32x4.replace_lane(v, 1, load<f32>(p + step));
+  v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * step));
+  return f32x4.replace_lane(v, 3, load<f32>(p + 3 * step));
+}
+
+/**
+ * f32_winograd_input__simd128: V[xi * alpha + nu][c][t] = (B^T d B)[xi][nu] for the alpha x alpha window d of
+ * channel c that tile t reads (zero outside the input); tiles t run over the images of the job, row-major
+ * within each image. Work items are (image, channel, tile row): the window's alpha input rows are copied
+ * into zero-padded rows, combined by B^T down the rows four columns at a time, then across the columns four
+ * tiles at a time. Parameters: 0 x, 1 V, 2 scratch, 3 scratch bytes per thread, 4 images, 5 channels, 6 h,
+ * 7 w, 8 pad top, 9 pad left, 10 tile rows, 11 tile columns, 12 V's row stride (floats), 13 m, 14 padded
+ * row width (floats, a multiple of 4, at least pad left + w and the columns of four tiles past the last).
+ */
+export function f32_winograd_input__simd128(prm: usize, ith: i32, nth: i32): void {
+  const x = <usize>param(prm, 0), v = <usize>param(prm, 1);
+  const tp = <usize>param(prm, 2) + <usize>param(prm, 3) * <usize>ith;
+  const images = param(prm, 4), channels = param(prm, 5), h = param(prm, 6), w = param(prm, 7);
+  const pt = param(prm, 8), pl = param(prm, 9), th = param(prm, 10), tw = param(prm, 11);
+  const ldv = <usize>param(prm, 12), m = param(prm, 13), rw = param(prm, 14);
+  const alpha = m + 2;
+  const bt = m == 2 ? winogradBT2 : winogradBT4;
+  const rowBytes = <usize>rw * 4;
+  const d = tp, e = tp + <usize>alpha * rowBytes, g = e + <usize>alpha * rowBytes;
+  const posStride = <usize>channels * ldv * 4;
+  const items = images * channels * th;
+  const first = <i32>((<i64>items * ith) / nth), last = <i32>((<i64>items * (ith + 1)) / nth);
+  for (let item = first; item < last; item++) {
+    const ty = item % th, nc = item / th;
+    const c = nc % channels, n = nc / channels;
+    const plane = x + <usize>nc * <usize>(h * w) * 4;
+    for (let r = 0; r < alpha; r++) {
+      const row = d + <usize>r * rowBytes;
+      const iy = ty * m - pt + r;
+      if (<u32>iy < <u32>h) {
+        memory.fill(row, 0, <usize>pl * 4);
+        memory.copy(row + <usize>pl * 4, plane + <usize>(iy * w) * 4, <usize>w * 4);
+        memory.fill(row + <usize>(pl + w) * 4, 0, <usize>(rw - pl - w) * 4);
+      } else {
+        memory.fill(row, 0, rowBytes);
+      }
+    }
+    // Down the rows: e_xi = sum over r of B^T[xi][r] d_r.
+    for (let xi = 0; xi < alpha; xi++) {
+      const out = e + <usize>xi * rowBytes;
+      for (let col: usize = 0; col < rowBytes; col += 16) {
+        let acc = f32x4.splat(0);
+        for (let r = 0; r < alpha; r++) {
+          const coef = load<f32>(bt + <usize>(xi * alpha + r) * 4);
+          if (coef != 0) acc = madd(f32x4.splat(coef), v128.load(d + <usize>r * rowBytes + col), acc);
+        }
+        v128.store(out + col, acc);
+      }
+    }
+    // Across the columns, four tiles at a time: V[xi][nu] = sum over s of B^T[nu][s] e_xi[tile * m + s].
+    const tileBytes = <usize>m * 4;
+    const vRow = v + <usize>c * ldv * 4 + <usize>(n * th * tw + ty * tw) * 4;
+    for (let tx = 0; tx < tw; tx += 4) {
+      const lanes = min(4, tw - tx);
+      for (let xi = 0; xi < alpha; xi++) {
+        const src = e + <usize>xi * rowBytes + <usize>tx * tileBytes;
+        for (let s = 0; s < alpha; s++) v128.store(g + <usize>s * 16, gather4(src + <usize>s * 4, tileBytes));
+        for (let nu = 0; nu < alpha; nu++) {
+          let acc = f32x4.splat(0);
+          for (let s = 0; s < alpha; s++) {
+            const coef = load<f32>(bt + <usize>(nu * alpha + s) * 4);
+            if (coef != 0) acc = madd(f32x4.splat(coef), v128.load(g + <usize>s * 16), acc);
+          }
+          const dst = vRow + <usize>(xi * alpha + nu) * posStride + <usize>tx * 4;
+          if (lanes == 4) {
+            v128.store(dst, acc);
+          } else {
+            store<f32>(dst, f32x4.extract_lane(acc, 0));
+            if (lanes > 1) store<f32>(dst, f32x4.extract_lane(acc, 1), 4);
+            if (lanes > 2) store<f32>(dst, f32x4.extract_lane(acc, 2), 8);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * f32_winograd_output__simd128: Y[n][o][ty * m + u][tx * m + v] = epilogue(bias[o] + (A^T M A)[u][v]), with
+ * M[xi * alpha + nu][o][t] the GEMMs' sums for tile t = (n, ty, tx), cropped at the right and bottom
+ * edges. Work items are (image, output channel, tile row), four tiles at a time. Parameters: 0 M, 1 y,
+ * 2 bias, 3 scratch, 4 scratch bytes per thread, 5 images, 6 output channels, 7 oh, 8 ow, 9 tile rows,
+ * 10 tile columns, 11 M's row stride (floats), 12 m, 13 epilogue (0 none, 1 ReLU, 2 Clip), 14 and 15
+ * Clip's bounds (f32).
+ */
+export function f32_winograd_output__simd128(prm: usize, ith: i32, nth: i32): void {
+  const mb = <usize>param(prm, 0), y = <usize>param(prm, 1), bias = <usize>param(prm, 2);
+  const sp = <usize>param(prm, 3) + <usize>param(prm, 4) * <usize>ith;
+  const images = param(prm, 5), outc = param(prm, 6), oh = param(prm, 7), ow = param(prm, 8);
+  const th = param(prm, 9), tw = param(prm, 10), ldm = <usize>param(prm, 11), m = param(prm, 12);
+  const act = param(prm, 13);
+  const lo = reinterpret<f32>(param(prm, 14)), hi = reinterpret<f32>(param(prm, 15));
+  const alpha = m + 2;
+  const at = m == 2 ? winogradAT2 : winogradAT4;
+  const posStride = <usize>outc * ldm * 4;
+  const lov = f32x4.splat(lo), hiv = f32x4.splat(hi), zero = f32x4.splat(0);
+  const items = images * outc * th;
+  const first = <i32>((<i64>items * ith) / nth), last = <i32>((<i64>items * (ith + 1)) / nth);
+  for (let item = first; item < last; item++) {
+    const ty = item % th, no = item / th;
+    const o = no % outc, n = no / outc;
+    const plane = y + <usize>no * <usize>(oh * ow) * 4;
+    const b = f32x4.splat(load<f32>(bias + <usize>o * 4));
+    const mRow = mb + <usize>o * ldm * 4 + <usize>(n * th * tw + ty * tw) * 4;
+    const rows = min(m, oh - ty * m);
+    for (let tx = 0; tx < tw; tx += 4) {
+      // Down the rows: s[u][nu] = sum over xi of A^T[u][xi] M[xi][nu].
+      for (let u = 0; u < rows; u++) {
+        for (let nu = 0; nu < alpha; nu++) {
+          let acc = f32x4.splat(0);
+          for (let xi = 0; xi < alpha; xi++) {
+            const coef = load<f32>(at + <usize>(u * alpha + xi) * 4);
+            if (coef != 0) acc = madd(f32x4.splat(coef), v128.load(mRow + <usize>(xi * alpha + nu) * posStride + <usize>tx * 4), acc);
+          }
+          v128.store(sp + <usize>(u * alpha + nu) * 16, acc);
+        }
+      }
+      // Across the columns, then the bias and the epilogue; lane j is tile tx + j.
+      for (let u = 0; u < rows; u++) {
+        const out = plane + <usize>((ty * m + u) * ow) * 4;
+        for (let vv = 0; vv < m; vv++) {
+          let acc = b;
+          for (let nu = 0; nu < alpha; nu++) {
+            const coef = load<f32>(at + <usize>(vv * alpha + nu) * 4);
+            if (coef != 0) acc = madd(f32x4.splat(coef), v128.load(sp + <usize>(u * alpha + nu) * 16), acc);
+          }
+          if (act == 1) acc = f32x4.max(acc, zero);
+          else if (act == 2) acc = f32x4.min(f32x4.max(acc, lov), hiv);
+          const ox = tx * m + vv;
+          if (ox < ow) store<f32>(out + <usize>ox * 4, f32x4.extract_lane(acc, 0));
+          if (ox + m < ow) store<f32>(out + <usize>(ox + m) * 4, f32x4.extract_lane(acc, 1));
+          if (ox + 2 * m < ow) store<f32>(out + <usize>(ox + 2 * m) * 4, f32x4.extract_lane(acc, 2));
+          if (ox + 3 * m < ow) store<f32>(out + <usize>(ox + 3 * m) * 4, f32x4.extract_lane(acc, 3));
+        }
+      }
     }
   }
 }
