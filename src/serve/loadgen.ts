@@ -2,6 +2,8 @@
 // traffic over keep-alive connections, with latencies measured from each request's intended send
 // time so that a slow server cannot hide its queueing (coordinated omission).
 
+import { latencyStats as benchLatencyStats } from '../bench/stats.js';
+import type { LatencyStats as BenchLatencyStats } from '../bench/schema.js';
 import { type ClientRequest, type IncomingMessage, Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -73,15 +75,9 @@ export interface RequestRecord {
   readonly computeMs: number | null;
 }
 
-/** Milliseconds; percentiles by nearest rank. */
-export interface LatencyStats {
+/** Milliseconds, percentiles by nearest rank (as joule bench reports them), and how many requests. */
+export interface LatencyStats extends BenchLatencyStats {
   readonly count: number;
-  readonly mean: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly min: number;
-  readonly max: number;
 }
 
 export interface LoadgenReport {
@@ -122,27 +118,9 @@ export interface LoadgenReport {
   readonly maxSendLagMs: number;
 }
 
-/** Nearest-rank percentile `p` (0..100) of ascending `sorted` values. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) throw new JouleError('BAD_ARGUMENT', 'percentile of no values');
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
-}
-
 /** Mean, p50/p90/p99, min and max of `values`; null when there are none. */
 export function latencyStats(values: readonly number[]): LatencyStats | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
-  return {
-    count: sorted.length,
-    mean,
-    p50: percentile(sorted, 50),
-    p90: percentile(sorted, 90),
-    p99: percentile(sorted, 99),
-    min: sorted[0],
-    max: sorted[sorted.length - 1],
-  };
+  return values.length === 0 ? null : { count: values.length, ...benchLatencyStats(values) };
 }
 
 /** Whether `hostname` (as `URL` spells it) is the loopback interface: 127.0.0.0/8, ::1 or localhost. */

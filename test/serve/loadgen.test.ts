@@ -4,7 +4,8 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadgenCommand } from '../../src/cli/loadgen-command.js';
 import { JouleError } from '../../src/core/errors.js';
-import { type RequestRecord, isLoopbackHost, latencyStats, loadgen, loadgenTarget, percentile } from '../../src/serve/loadgen.js';
+import { percentile } from '../../src/bench/stats.js';
+import { type RequestRecord, isLoopbackHost, latencyStats, loadgen, loadgenTarget } from '../../src/serve/loadgen.js';
 import { expectJouleError } from '../helpers/errors.js';
 
 /** What the test server saw. */
