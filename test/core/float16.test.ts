@@ -66,4 +66,28 @@ describe('float16', () => {
     expect(Array.from(back)).toEqual(Array.from(src).map((v) => float16BitsToFloat32(float32ToFloat16Bits(v))));
     expect(back[2]).toBeCloseTo(3.140625, 6);
   });
+
+  it('rounds float32 arrays from their bits exactly as from the numbers', () => {
+    // Every exponent with mantissas at and around each rounding boundary, plus random bit patterns.
+    const patterns: number[] = [];
+    for (let exp = 0; exp < 256; exp++) {
+      for (const mant of [0, 1, 0xfff, 0x1000, 0x1001, 0x1fff, 0x2000, 0x3000, 0x7fe000, 0x7ff000, 0x7fffff, 0x400000, 0x401000]) {
+        patterns.push(((exp << 23) | mant) >>> 0, ((1 << 31) | (exp << 23) | mant) >>> 0);
+      }
+      // Subnormal results: halfway points of every shift.
+      for (let shift = 13; shift <= 24; shift++) patterns.push(((exp << 23) | (1 << (shift - 1))) >>> 0, ((exp << 23) | (3 << (shift - 1))) >>> 0);
+    }
+    let s = 0x12345678;
+    for (let i = 0; i < 200_000; i++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      patterns.push(s >>> 0);
+    }
+    const values = new Float32Array(new Uint32Array(patterns).buffer);
+    const fast = float32ArrayToFloat16(values);
+    const slow = Array.from(values, (v) => float32ToFloat16Bits(v));
+    const mismatches = slow.flatMap((bits, i) => (bits === fast[i] ? [] : [`${patterns[i].toString(16)}: ${fast[i].toString(16)} != ${bits.toString(16)}`]));
+    expect(mismatches.slice(0, 5)).toEqual([]);
+  });
 });
