@@ -91,12 +91,12 @@ export function encodeGemmJob(job: GemmJob, threads: number): Int32Array {
 }
 
 /** The epilogue's code in a parameter block: 0 none, 1 ReLU, 2 Clip. */
-function epilogueCode(relu: boolean, clip: readonly [number, number] | undefined): number {
+export function epilogueCode(relu: boolean, clip: readonly [number, number] | undefined): number {
   return clip !== undefined ? 2 : relu ? 1 : 0;
 }
 
 /** Floats as the i32 words that hold their bits. */
-function floatBits(values: readonly number[]): number[] {
+export function floatBits(values: readonly number[]): number[] {
   return Array.from(new Int32Array(Float32Array.from(values).buffer));
 }
 

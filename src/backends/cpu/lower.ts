@@ -4,6 +4,7 @@ import { Attrs } from '../../ops/op.js';
 import { axisPads, readWindowAttrs } from '../../ops/sliding-window.js';
 import { BMode, type GemmJob, type Im2colWindow, packWeights } from './jobs.js';
 import { type PlainLayer, lowerPlainNode } from './lower-plain.js';
+import type { WinogradConv } from './winograd.js';
 
 /**
  * A node the wasm kernels run, before memory is planned: its activation input and output, the weights
@@ -19,6 +20,10 @@ export interface WasmLayer {
   /** Bytes of the output. */
   readonly outputBytes: number;
   readonly kind: 'gemm' | 'gemv' | 'gemv16';
+  /** What `algorithms()` calls the way this layer runs ('gemm im2col 6x8', 'gemv 4x4', ...). */
+  readonly algorithm: string;
+  /** A 3x3 convolution with unit strides and dilations, which Winograd can run instead. */
+  readonly winograd?: WinogradConv;
   /** The GEMM job without addresses (a, b, bias, c and scratch are filled in when memory is planned). */
   readonly job: Omit<GemmJob, 'a' | 'b' | 'bias' | 'c' | 'scratch'>;
 }
@@ -85,13 +90,19 @@ function lowerConv(graph: Graph, node: Node): WasmLayer | undefined {
     dilations: [window.dilations[0], window.dilations[1]],
   };
   const plane = height * width * 4;
+  const winograd = w.shape[2] === 3 && w.shape[3] === 3 && window.strides.every((s) => s === 1) && window.dilations.every((d) => d === 1);
+  const weights = w.toFloat32();
   return {
     input: node.inputs[0],
     output: node.outputs[0],
-    weights: packWeights(w.toFloat32(), groups, mg, k),
+    weights: packWeights(weights, groups, mg, k),
     bias: b === undefined ? new Float32Array(outChannels) : b.toFloat32(),
     outputBytes: images * outChannels * np * 4,
     kind: 'gemm',
+    algorithm: pointwise ? 'gemm 1x1 6x8' : 'gemm im2col 6x8',
+    winograd: winograd
+      ? { images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, weights }
+      : undefined,
     job: {
       images, groups, mg, np, k,
       // A 1x1 convolution with unit strides and no padding reads its input as B in place: no im2col.
@@ -141,6 +152,7 @@ function lowerFullyConnected(graph: Graph, node: Node): WasmLayer | undefined {
       bias,
       outputBytes: n * 4,
       kind: 'gemv16',
+      algorithm: 'gemv fp16 4x4',
       job: {
         images: 1, groups: 1, mg: n, np: 1, k,
         mode: BMode.Strided,
@@ -158,6 +170,7 @@ function lowerFullyConnected(graph: Graph, node: Node): WasmLayer | undefined {
     bias,
     outputBytes: batch * n * 4,
     kind: gemv ? 'gemv' : 'gemm',
+    algorithm: gemv ? 'gemv 4x4' : 'gemm 6x8',
     job: {
       images: 1, groups: 1, mg: n, np: batch, k,
       mode: BMode.Strided,

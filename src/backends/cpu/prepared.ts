@@ -8,14 +8,25 @@ import { constantClipBounds } from '../../ops/clip.js';
 import { runNode } from '../reference/interpreter.js';
 import { ArenaPlanner } from './arena.js';
 import { encodeGemmJob, encodeGemvJob, gemmScratchBytes } from './jobs.js';
-import type { KernelBuild, KernelName } from './kernels.js';
+import { type KernelBuild, type KernelName, hasRelaxedSimd } from './kernels.js';
 import { type WasmLayer, lowerNode } from './lower.js';
 import type { PlainLayer } from './lower-plain.js';
 import { ThreadPool } from './pool.js';
+import { candidates, fastest, rememberPick } from './tune.js';
+import { type WinogradPlan, encodeWinograd, planWinograd, winogradTileOf, winogradWeights } from './winograd.js';
 
-/** One step of a run: a wasm kernel over the pool, or a node on its reference kernel. */
+/** A wasm kernel over the pool with its parameter block. */
+type Dispatch = readonly [KernelName, number];
+
+/** One way to run a layer: its name for `algorithms()` and its kernels in order (filled in once memory is planned). */
+interface Candidate {
+  readonly name: string;
+  readonly dispatches: Dispatch[];
+}
+
+/** One step of a run: a layer on wasm kernels (the chosen candidate), or a node on its reference kernel. */
 type Step =
-  | { readonly kind: 'wasm'; readonly kernel: KernelName; readonly params: number; readonly index: number }
+  | { readonly kind: 'wasm'; readonly candidates: Candidate[]; chosen: number; readonly index: number }
   | { readonly kind: 'reference'; readonly node: Node; readonly index: number };
 
 /** Where a value lives in the shared memory, when a wasm kernel reads or writes it. */
@@ -118,13 +129,34 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   for (const name of defined) if (residentNames.has(name)) place(name);
 
   const threads = options.threads;
+  const kernelBuild = build ?? (hasRelaxedSimd() ? 'relaxed' : 'simd128');
+  // The algorithms each layer may run (several where the pick is to be measured), and the Winograd plans.
+  const choices = new Map<number, string[]>();
+  const winogradPlans = new Map<string, WinogradPlan>();
+  const planOf = (index: number, name: string): WinogradPlan | undefined => winogradPlans.get(`${index} ${name}`);
   let scratchBytes = 0;
-  for (const layer of layers.values()) {
+  let workspaceBytes = 0;
+  for (const [index, layer] of layers) {
+    if (layer.kind === 'plain') {
+      scratchBytes = Math.max(scratchBytes, Math.ceil(layer.scratchBytes / 64) * 64);
+      continue;
+    }
     if (layer.kind === 'gemm') scratchBytes = Math.max(scratchBytes, gemmScratchBytes(layer.job.k));
-    if (layer.kind === 'plain') scratchBytes = Math.max(scratchBytes, Math.ceil(layer.scratchBytes / 64) * 64);
+    const names = candidates(layer, options, kernelBuild);
+    choices.set(index, names);
+    for (const name of names) {
+      const m = winogradTileOf(name);
+      if (m === undefined) continue;
+      const plan = planWinograd(layer.winograd!, m);
+      winogradPlans.set(`${index} ${name}`, plan);
+      scratchBytes = Math.max(scratchBytes, Math.ceil(plan.threadScratchBytes / 64) * 64);
+      workspaceBytes = Math.max(workspaceBytes, plan.workspaceBytes);
+    }
   }
   const scratch = arena.permanent(scratchBytes * threads);
-  const pendingJobs: [number, WasmLayer][] = [];
+  // V and M of the Winograd layers, one at a time.
+  const workspace = workspaceBytes > 0 ? arena.permanent(workspaceBytes) : 0;
+  const pendingJobs: [Step & { kind: 'wasm' }, WasmLayer][] = [];
 
   const steps: Step[] = [];
   nodes.forEach((node, index) => {
@@ -140,27 +172,46 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     if (layer.kind === 'plain') {
       const encoded = layer.encode((name) => resident.get(name)!.offset, scratch, scratchBytes);
       const params = keep(encoded);
-      steps.push({ kind: 'wasm', kernel: layer.kernel, params, index });
+      steps.push({ kind: 'wasm', candidates: [{ name: layer.kernel, dispatches: [[layer.kernel, params]] }], chosen: 0, index });
       return;
     }
-    const params = arena.permanent(256);
-    pendingJobs.push([params, layer]);
-    const kernel = layer.kind === 'gemv' ? 'f32_gemv_4x4' : layer.kind === 'gemv16' ? 'f16_gemv_4x4' : 'f32_conv_gemm_6x8';
-    steps.push({ kind: 'wasm', kernel, params, index });
+    const step = { kind: 'wasm' as const, candidates: choices.get(index)!.map((name) => ({ name, dispatches: [] })), chosen: 0, index };
+    pendingJobs.push([step, layer]);
+    steps.push(step);
   });
-  for (const [params, layer] of pendingJobs) {
-    const [a, bias] = [keep(layer.weights), keep(layer.bias)];
+  for (const [step, layer] of pendingJobs) {
     const [b, c] = [resident.get(layer.input)!.offset, resident.get(layer.output)!.offset];
-    const encoded = layer.kind !== 'gemm'
-      ? encodeGemvJob(a, b, bias, c, layer.job.mg, layer.job.k, layer.job.relu, layer.job.clip)
-      : encodeGemmJob({ ...layer.job, a, b, bias, c, scratch }, threads);
-    permanentWrites.push([params, encoded]);
+    const bias = keep(layer.bias);
+    for (const { name, dispatches } of step.candidates) {
+      const plan = planOf(step.index, name);
+      if (plan !== undefined) {
+        const conv = layer.winograd!;
+        const positions = (plan.m + 2) ** 2;
+        const at = {
+          x: b, y: c, u: keep(winogradWeights(conv, plan.m)), bias,
+          zeros: arena.permanent((positions * conv.outChannels + 8) * 4), workspace, scratch, scratchStride: scratchBytes,
+        };
+        for (const [kernel, params] of encodeWinograd(conv, plan, at, layer.job.relu, layer.job.clip, threads)) dispatches.push([kernel, keep(params)]);
+        continue;
+      }
+      const a = keep(layer.weights);
+      const encoded = layer.kind !== 'gemm'
+        ? encodeGemvJob(a, b, bias, c, layer.job.mg, layer.job.k, layer.job.relu, layer.job.clip)
+        : encodeGemmJob({ ...layer.job, a, b, bias, c, scratch }, threads);
+      dispatches.push([layer.kind === 'gemv' ? 'f32_gemv_4x4' : layer.kind === 'gemv16' ? 'f16_gemv_4x4' : 'f32_conv_gemm_6x8', keep(encoded)]);
+    }
   }
 
   const pool = await ThreadPool.create(threads, arena.size, build);
   for (const [at, data] of permanentWrites) {
     if (data instanceof Uint16Array) new Uint16Array(pool.memory.buffer).set(data, at / 2);
     else (data instanceof Float32Array ? new Float32Array(pool.memory.buffer) : new Int32Array(pool.memory.buffer)).set(data, at / 4);
+  }
+  // Measure where a layer has several candidates: each on the layer's own buffers, before any run.
+  for (const [step, layer] of pendingJobs) {
+    if (step.candidates.length < 2) continue;
+    step.chosen = Math.max(0, fastest(step.candidates.map((cand) => () => runDispatches(pool, cand.dispatches))));
+    rememberPick(layer, threads, kernelBuild, step.candidates[step.chosen].name);
   }
   // Every value a run reads last at step i can be dropped from the JavaScript side after it.
   const dropAfter = new Map<number, string[]>();
@@ -192,7 +243,11 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
       for (const step of steps) {
         const started = profile === undefined ? 0 : performance.now();
         if (step.kind === 'wasm') {
-          pool.run(step.kernel, step.params);
+          for (const [kernel, params] of step.candidates[step.chosen].dispatches) {
+            const kernelStarted = profile === undefined ? 0 : performance.now();
+            pool.run(kernel, params);
+            if (profile !== undefined) profile.set(kernel, (profile.get(kernel) ?? 0) + performance.now() - kernelStarted);
+          }
         } else {
           const { node } = step;
           const inputs = node.inputs.map((name) => (name === '' ? undefined : fetch(name)));
@@ -204,9 +259,8 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
           });
         }
         if (profile !== undefined) {
-          const key = step.kind === 'wasm' ? step.kernel : step.node.op;
           const ms = performance.now() - started;
-          profile.set(key, (profile.get(key) ?? 0) + ms);
+          if (step.kind === 'reference') profile.set(step.node.op, (profile.get(step.node.op) ?? 0) + ms);
           const layer = nodes[step.index].name;
           layerTimes.set(layer, (layerTimes.get(layer) ?? 0) + ms);
         }
@@ -217,12 +271,16 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     profile: () => drainProfile(profile),
     layerProfile: () => drainProfile(layerTimes),
     algorithms() {
-      return new Map(steps.filter((st) => st.kind === 'wasm').map((st) => [nodes[st.index].name, st.kind === 'wasm' ? st.kernel : '']));
+      return new Map(steps.flatMap((st) => (st.kind === 'wasm' ? [[nodes[st.index].name, st.candidates[st.chosen].name] as const] : [])));
     },
     async dispose() {
       await pool.close();
     },
   };
+}
+
+function runDispatches(pool: ThreadPool, dispatches: readonly Dispatch[]): void {
+  for (const [kernel, params] of dispatches) pool.run(kernel, params);
 }
 
 function shapeOf(graph: Graph, name: string): readonly number[] {

@@ -1,0 +1,76 @@
+// The per-layer choice of algorithm on the cpu backend: a convolution Winograd can run has up to three
+// candidates (im2col GEMM, F(2x2,3x3), F(4x4,3x3)); the pick is measured on the layer's real buffers once
+// per (layer shape, threads, kernel build) and process, as cuDNN's "find" does, or taken from a fixed rule.
+
+import type { BackendOptions } from '../backend.js';
+import type { KernelBuild } from './kernels.js';
+import type { WasmLayer } from './lower.js';
+import { type WinogradConv, winogradName } from './winograd.js';
+
+/** For tests: when set, every convolution that has a candidate of this name runs it. */
+export const forcedConvAlgorithm: { name?: string } = {};
+
+/** Measured picks of this process, by layerKey. */
+const measured = new Map<string, string>();
+
+/** The shape signature of a convolution, the threads and the kernel build: what a measured pick depends on. */
+function layerKey(conv: WinogradConv, threads: number, build: KernelBuild): string {
+  const { images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft } = conv;
+  return [images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, threads, build].join(' ');
+}
+
+/**
+ * The fixed rule: Winograd F(4x4,3x3) when the layer has channels enough to amortize the transforms
+ * (16 in and out per group) over an output of at least 8x8, else the GEMM. (Measured on 2 Zen 3 cores,
+ * F(4x4) beat both F(2x2) and the GEMM on every 3x3 layer of CaffeNet and GoogLeNet, 7x7 outputs too.)
+ */
+function heuristic(layer: WasmLayer, conv: WinogradConv): string {
+  const cg = conv.channels / conv.groups;
+  const mg = conv.outChannels / conv.groups;
+  return cg >= 16 && mg >= 16 && conv.outHeight >= 8 && conv.outWidth >= 8 ? winogradName(4) : layer.algorithm;
+}
+
+/**
+ * The algorithms a layer may run, the default first: one, unless the pick is to be measured. Measuring
+ * ('measure', or 'auto', the default) times every candidate of a layer whose pick this process has not
+ * measured yet. (F(4x4,3x3) keeps the zoo networks within 1e-4 of the reference in f32; winograd.test.ts
+ * and zoo.test.ts check it.)
+ */
+export function candidates(layer: WasmLayer, options: BackendOptions, build: KernelBuild): string[] {
+  const conv = layer.winograd;
+  if (conv === undefined) return [layer.algorithm];
+  const all = [layer.algorithm, winogradName(2), winogradName(4)];
+  const forced = forcedConvAlgorithm.name;
+  if (forced !== undefined) return [all.includes(forced) ? forced : layer.algorithm];
+  if (options.tune === 'heuristic') return [heuristic(layer, conv)];
+  const known = measured.get(layerKey(conv, options.threads, build));
+  return known !== undefined && all.includes(known) ? [known] : all;
+}
+
+/** Remembers a measured pick for the layers of this shape. */
+export function rememberPick(layer: WasmLayer, threads: number, build: KernelBuild, name: string): void {
+  if (layer.winograd !== undefined) measured.set(layerKey(layer.winograd, threads, build), name);
+}
+
+/**
+ * The index of the fastest of `runs` (each runs one candidate once): one warm-up run each, then the median
+ * of three timed runs, a candidate dropped after its first timed run if that took over twice the best
+ * median so far.
+ */
+export function fastest(runs: readonly (() => void)[]): number {
+  let best = -1;
+  let bestMs = Infinity;
+  runs.forEach((run, i) => {
+    run();
+    const times: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const started = performance.now();
+      run();
+      times.push(performance.now() - started);
+      if (r === 0 && times[0] > 2 * bestMs) return;
+    }
+    const median = times.sort((a, b) => a - b)[1];
+    if (median < bestMs) [best, bestMs] = [i, median];
+  });
+  return best;
+}

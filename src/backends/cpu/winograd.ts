@@ -1,0 +1,162 @@
+// Winograd F(m x m, 3 x 3) convolution on the cpu backend (Lavin and Gray, 2016), for 3x3 convolutions
+// with unit strides and dilations: per tile of m x m outputs, Y = A^T [sum over c of U_c . V_c] A with
+// U = G g G^T (the weights, transformed here once) and V = B^T d B (the input window, transformed by
+// f32_winograd_input__simd128). The sums over channels are alpha^2 GEMMs, one per window position, run by
+// f32_conv_gemm_6x8 as one job whose "groups" are (position, group) pairs; f32_winograd_output__simd128
+// takes A^T M A, adds the bias and applies the epilogue. F(2x2) cuts the multiplies of the GEMM 2.25x
+// against direct convolution, F(4x4) 4x, at the price of the transforms and of f32 rounding that grows
+// with m (the transforms' coefficients reach 8 and 1/24 for m = 4).
+
+import { BMode, encodeGemmJob, epilogueCode, floatBits, gemmScratchBytes, packWeights, tileCols } from './jobs.js';
+import type { KernelName } from './kernels.js';
+
+/** The shapes of a convolution Winograd can run: kernel 3x3, strides and dilations 1, any pads and groups. */
+export interface WinogradConv {
+  readonly images: number;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly outChannels: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly groups: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+  /** W [outChannels, channels / groups, 3, 3]. */
+  readonly weights: Float32Array;
+}
+
+/** The output tile's side: F(2x2, 3x3) or F(4x4, 3x3). */
+export type WinogradTile = 2 | 4;
+
+export const winogradTiles: readonly WinogradTile[] = [2, 4];
+
+/** The algorithm's name, as `algorithms()` reports it. */
+export function winogradName(m: WinogradTile): string {
+  return `winograd F(${m}x${m},3x3)`;
+}
+
+/** The tile of a Winograd algorithm name, or undefined for any other name. */
+export function winogradTileOf(name: string): WinogradTile | undefined {
+  return winogradTiles.find((m) => winogradName(m) === name);
+}
+
+// G, alpha x 3, for the interpolation points the kernels' B^T and A^T use (f32-kernels.as).
+const transformG: Record<WinogradTile, readonly (readonly number[])[]> = {
+  2: [[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]],
+  4: [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]],
+};
+
+/**
+ * U[xi * alpha + nu][o][c] = (G g_{o,c} G^T)[xi][nu] in float64, rounded once to float32, packed as the
+ * GEMM's A with one "group" per (position, convolution group).
+ */
+export function winogradWeights(conv: WinogradConv, m: WinogradTile): Float32Array {
+  const g = transformG[m];
+  const alpha = m + 2;
+  const cg = conv.channels / conv.groups;
+  const outc = conv.outChannels;
+  const u = new Float32Array(alpha * alpha * outc * cg);
+  const t = new Float64Array(alpha * 3);
+  for (let o = 0; o < outc; o++) {
+    for (let c = 0; c < cg; c++) {
+      const w = (o * cg + c) * 9;
+      for (let xi = 0; xi < alpha; xi++) {
+        for (let b = 0; b < 3; b++) t[xi * 3 + b] = g[xi][0] * conv.weights[w + b] + g[xi][1] * conv.weights[w + 3 + b] + g[xi][2] * conv.weights[w + 6 + b];
+      }
+      for (let xi = 0; xi < alpha; xi++) {
+        for (let nu = 0; nu < alpha; nu++) {
+          u[((xi * alpha + nu) * outc + o) * cg + c] = t[xi * 3] * g[nu][0] + t[xi * 3 + 1] * g[nu][1] + t[xi * 3 + 2] * g[nu][2];
+        }
+      }
+    }
+  }
+  return packWeights(u, alpha * alpha * conv.groups, outc / conv.groups, cg);
+}
+
+/** V and M of one pass stay within this many bytes (L3-sized) where one image allows it. */
+const passBytesTarget = 8 << 20;
+
+/** How a Winograd layer runs: images per pass, and the memory a pass needs. */
+export interface WinogradPlan {
+  readonly m: WinogradTile;
+  readonly tileRows: number;
+  readonly tileColumns: number;
+  readonly imagesPerPass: number;
+  /** Bytes of V and M for one pass (the workspace every Winograd layer of a graph shares). */
+  readonly workspaceBytes: number;
+  /** Scratch bytes each thread needs (the transforms' rows and the GEMM's edge tile). */
+  readonly threadScratchBytes: number;
+  /** Width of the input transform's zero-padded rows, in floats. */
+  readonly rowWidth: number;
+}
+
+const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to;
+
+export function planWinograd(conv: WinogradConv, m: WinogradTile): WinogradPlan {
+  const alpha = m + 2;
+  const positions = alpha * alpha;
+  const tileRows = Math.ceil(conv.outHeight / m);
+  const tileColumns = Math.ceil(conv.outWidth / m);
+  const perImage = positions * (conv.channels + conv.outChannels) * tileRows * tileColumns * 4;
+  const imagesPerPass = Math.max(1, Math.min(conv.images, Math.floor(passBytesTarget / perImage)));
+  // The column transform reads four tiles at a time, past the last tile of a row too.
+  const rowWidth = roundUp(Math.max((roundUp(tileColumns, 4) - 1) * m + alpha, conv.padLeft + conv.width), 4);
+  const ldv = roundUp(imagesPerPass * tileRows * tileColumns, tileCols);
+  const inputScratch = 2 * alpha * rowWidth * 4 + alpha * 16;
+  const outputScratch = m * alpha * 16;
+  return {
+    m, tileRows, tileColumns, imagesPerPass, rowWidth,
+    workspaceBytes: roundUp(positions * conv.channels * ldv * 4, 64) + positions * conv.outChannels * ldv * 4 + 64,
+    threadScratchBytes: Math.max(inputScratch, outputScratch, gemmScratchBytes(conv.channels / conv.groups)),
+  };
+}
+
+/** Addresses (byte offsets in the shared memory) a Winograd layer's passes read and write. */
+export interface WinogradBuffers {
+  readonly x: number;
+  readonly y: number;
+  /** The transformed weights, from winogradWeights. */
+  readonly u: number;
+  readonly bias: number;
+  /** alpha^2 * outChannels + 8 zeros: the GEMMs add no bias (the output transform does). */
+  readonly zeros: number;
+  readonly workspace: number;
+  readonly scratch: number;
+  readonly scratchStride: number;
+}
+
+/** The kernels of every pass, in order, with their parameter blocks. */
+export function encodeWinograd(conv: WinogradConv, plan: WinogradPlan, at: WinogradBuffers, relu: boolean, clip: readonly [number, number] | undefined, threads: number): [KernelName, Int32Array][] {
+  const { m, tileRows, tileColumns } = plan;
+  const alpha = m + 2;
+  const positions = alpha * alpha;
+  const cg = conv.channels / conv.groups;
+  const mg = conv.outChannels / conv.groups;
+  const dispatches: [KernelName, Int32Array][] = [];
+  for (let n0 = 0; n0 < conv.images; n0 += plan.imagesPerPass) {
+    const images = Math.min(plan.imagesPerPass, conv.images - n0);
+    const tiles = images * tileRows * tileColumns;
+    const ld = roundUp(tiles, tileCols);
+    const v = at.workspace;
+    const mb = at.workspace + roundUp(positions * conv.channels * ld * 4, 64);
+    const x = at.x + n0 * conv.channels * conv.height * conv.width * 4;
+    const y = at.y + n0 * conv.outChannels * conv.outHeight * conv.outWidth * 4;
+    dispatches.push(['f32_winograd_input__simd128', Int32Array.from([
+      x, v, at.scratch, at.scratchStride, images, conv.channels, conv.height, conv.width,
+      conv.padTop, conv.padLeft, tileRows, tileColumns, ld, m, plan.rowWidth,
+    ])]);
+    dispatches.push(['f32_conv_gemm_6x8', encodeGemmJob({
+      a: at.u, b: v, bias: at.zeros, c: mb, scratch: at.scratch,
+      images: 1, groups: positions * conv.groups, mg, np: tiles, k: cg, mode: BMode.Direct,
+      bsk: ld * 4, bsp: 4, bImage: 0, bGroup: cg * ld * 4,
+      csm: ld * 4, csp: 4, cImage: 0, cGroup: mg * ld * 4,
+      relu: false,
+    }, threads)]);
+    dispatches.push(['f32_winograd_output__simd128', Int32Array.from([
+      mb, y, at.bias, at.scratch, at.scratchStride, images, conv.outChannels, conv.outHeight, conv.outWidth,
+      tileRows, tileColumns, ld, m, epilogueCode(relu, clip), ...floatBits(clip ?? [0, 0]),
+    ])]);
+  }
+  return dispatches;
+}
