@@ -86,7 +86,8 @@ export function encodeGemmJob(job: GemmJob, threads: number): Int32Array {
     w?.height ?? 0, w?.width ?? 0, w?.outWidth ?? 1, w?.kernel[0] ?? 1, w?.kernel[1] ?? 1,
     w?.strides[0] ?? 1, w?.strides[1] ?? 1, w?.padsBegin[0] ?? 0, w?.padsBegin[1] ?? 0,
     w?.dilations[0] ?? 1, w?.dilations[1] ?? 1, rowBlocks,
-    ...floatBits(job.clip ?? [0, 0]),
+    // The epilogue's bounds: Clip's, or [0, +inf] for ReLU.
+    ...floatBits(job.clip ?? (job.relu ? [0, Infinity] : [0, 0])),
   ]);
 }
 
