@@ -133,8 +133,8 @@ describe('renderMarkdown', () => {
   it("puts the 2015 study's numbers in their own table, labelled as not measured here", () => {
     const rows = rowsOf("## NVIDIA's 2015 study: published numbers, not measured here");
     expect(rows).toHaveLength(2 + fixtureReport.reference.length);
-    expect(rows).toContain('| GeForce GTX Titan X | AlexNet | fp32 | 128 | 3216 | 227 | 14.2 |');
-    expect(rows).toContain('| Core i7 6700K | CaffeNet | fp32 | 48 | 242 | - | 3.90 |');
+    expect(rows).toContain('| GeForce GTX Titan X | AlexNet | fp32 | 128 | 3216 | 227 | 14.2 | recalled, approximate |');
+    expect(rows).toContain('| Core i7 6700K | CaffeNet | fp32 | 48 | 242 | - | 3.90 | confirmed from the text |');
     // None of the study's devices leaks into the measured results.
     expect(rowsOf('## Results').join('\n')).not.toContain('Titan X');
   });
