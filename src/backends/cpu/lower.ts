@@ -22,7 +22,7 @@ export interface WasmLayer {
   readonly kind: 'gemm' | 'gemv' | 'gemv16';
   /** What `algorithms()` calls the way this layer runs ('gemm im2col 6x8', 'gemv 4x4', ...). */
   readonly algorithm: string;
-  /** A 3x3 convolution with unit strides and dilations, which Winograd can run instead. */
+  /** A 3x3 or 5x5 convolution with unit strides and dilations, which Winograd can run instead. */
   readonly winograd?: WinogradConv;
   /** The GEMM job without addresses (a, b, bias, c and scratch are filled in when memory is planned). */
   readonly job: Omit<GemmJob, 'a' | 'b' | 'bias' | 'c' | 'scratch'>;
@@ -90,7 +90,8 @@ function lowerConv(graph: Graph, node: Node): WasmLayer | undefined {
     dilations: [window.dilations[0], window.dilations[1]],
   };
   const plane = height * width * 4;
-  const winograd = w.shape[2] === 3 && w.shape[3] === 3 && window.strides.every((s) => s === 1) && window.dilations.every((d) => d === 1);
+  const r = w.shape[2];
+  const winograd = (r === 3 || r === 5) && w.shape[3] === r && window.strides.every((s) => s === 1) && window.dilations.every((d) => d === 1);
   const weights = w.toFloat32();
   return {
     input: node.inputs[0],
@@ -101,7 +102,7 @@ function lowerConv(graph: Graph, node: Node): WasmLayer | undefined {
     kind: 'gemm',
     algorithm: pointwise ? 'gemm 1x1 6x8' : 'gemm im2col 6x8',
     winograd: winograd
-      ? { images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, weights }
+      ? { images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, kernel: r, weights }
       : undefined,
     job: {
       images, groups, mg, np, k,

@@ -13,7 +13,8 @@ import { type WasmLayer, lowerNode } from './lower.js';
 import type { PlainLayer } from './lower-plain.js';
 import { ThreadPool } from './pool.js';
 import { candidates, fastest, rememberPick } from './tune.js';
-import { type WinogradPlan, encodeWinograd, planWinograd, winogradTileOf, winogradWeights } from './winograd.js';
+import { type WinogradPlan, encodeWinograd, planWinograd, winogradVariantOf, winogradWeights } from './winograd.js';
+import { alphaOf } from './winograd-transforms.js';
 
 /** A wasm kernel over the pool with its parameter block. */
 type Dispatch = readonly [KernelName, number];
@@ -145,9 +146,9 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     const names = candidates(layer, options, kernelBuild);
     choices.set(index, names);
     for (const name of names) {
-      const m = winogradTileOf(name);
-      if (m === undefined) continue;
-      const plan = planWinograd(layer.winograd!, m);
+      const variant = winogradVariantOf(name);
+      if (variant === undefined) continue;
+      const plan = planWinograd(layer.winograd!, variant);
       winogradPlans.set(`${index} ${name}`, plan);
       scratchBytes = Math.max(scratchBytes, Math.ceil(plan.threadScratchBytes / 64) * 64);
       workspaceBytes = Math.max(workspaceBytes, plan.workspaceBytes);
@@ -186,9 +187,9 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
       const plan = planOf(step.index, name);
       if (plan !== undefined) {
         const conv = layer.winograd!;
-        const positions = (plan.m + 2) ** 2;
+        const positions = alphaOf(plan.variant) ** 2;
         const at = {
-          x: b, y: c, u: keep(winogradWeights(conv, plan.m)), bias,
+          x: b, y: c, u: keep(winogradWeights(conv, plan.variant)), bias,
           zeros: arena.permanent((positions * conv.outChannels + 8) * 4), workspace, scratch, scratchStride: scratchBytes,
         };
         for (const [kernel, params] of encodeWinograd(conv, plan, at, layer.job.relu, layer.job.clip, threads)) dispatches.push([kernel, keep(params)]);

@@ -1,11 +1,11 @@
-// The per-layer choice of algorithm on the cpu backend: a convolution Winograd can run has up to three
-// candidates (im2col GEMM, F(2x2,3x3), F(4x4,3x3)); the pick is measured on the layer's real buffers once
+// The per-layer choice of algorithm on the cpu backend: a convolution Winograd can run has three candidates
+// (im2col GEMM, F(2x2,r x r), F(4x4,r x r) for r = 3 or 5); the pick is measured on the layer's real buffers once
 // per (layer shape, threads, kernel build) and process, as cuDNN's "find" does, or taken from a fixed rule.
 
 import type { BackendOptions } from '../backend.js';
 import type { KernelBuild } from './kernels.js';
 import type { WasmLayer } from './lower.js';
-import { type WinogradConv, winogradName } from './winograd.js';
+import { type WinogradConv, winogradName, winogradVariantsFor } from './winograd.js';
 
 /** For tests: when set, every convolution that has a candidate of this name runs it. */
 export const forcedConvAlgorithm: { name?: string } = {};
@@ -15,31 +15,34 @@ const measured = new Map<string, string>();
 
 /** The shape signature of a convolution, the threads and the kernel build: what a measured pick depends on. */
 function layerKey(conv: WinogradConv, threads: number, build: KernelBuild): string {
-  const { images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft } = conv;
-  return [images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, threads, build].join(' ');
+  const { images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, kernel } = conv;
+  return [images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, kernel, threads, build].join(' ');
 }
 
 /**
- * The fixed rule: Winograd F(4x4,3x3) when the layer has channels enough to amortize the transforms
- * (16 in and out per group) over an output of at least 8x8, else the GEMM. (Measured on 2 Zen 3 cores,
- * F(4x4) beat both F(2x2) and the GEMM on every 3x3 layer of CaffeNet and GoogLeNet, 7x7 outputs too.)
+ * The fixed rule: Winograd F(4x4,r x r) when the layer has channels enough to amortize the transforms
+ * (16 in and out per group) over an output of at least 8x8 (3x3) or 7x7 (5x5), else the GEMM. (Measured on
+ * 2 Zen 3 cores at batch 8, F(4x4) beat both F(2x2) and the GEMM on every 3x3 layer of CaffeNet and
+ * GoogLeNet, 7x7 outputs too, and on every 5x5 layer: CaffeNet's conv2 2.7x faster than the GEMM.)
  */
 function heuristic(layer: WasmLayer, conv: WinogradConv): string {
   const cg = conv.channels / conv.groups;
   const mg = conv.outChannels / conv.groups;
-  return cg >= 16 && mg >= 16 && conv.outHeight >= 8 && conv.outWidth >= 8 ? winogradName(4) : layer.algorithm;
+  const side = conv.kernel === 5 ? 7 : 8;
+  const f4 = winogradVariantsFor(conv.kernel).find((v) => v.m === 4)!;
+  return cg >= 16 && mg >= 16 && conv.outHeight >= side && conv.outWidth >= side ? winogradName(f4) : layer.algorithm;
 }
 
 /**
  * The algorithms a layer may run, the default first: one, unless the pick is to be measured. Measuring
  * ('measure', or 'auto', the default) times every candidate of a layer whose pick this process has not
- * measured yet. (F(4x4,3x3) keeps the zoo networks within 1e-4 of the reference in f32; winograd.test.ts
- * and zoo.test.ts check it.)
+ * measured yet. (F(4x4,3x3) and F(4x4,5x5) keep the zoo networks within 1e-4 of the reference in f32;
+ * winograd.test.ts and zoo.test.ts check it.)
  */
 export function candidates(layer: WasmLayer, options: BackendOptions, build: KernelBuild): string[] {
   const conv = layer.winograd;
   if (conv === undefined) return [layer.algorithm];
-  const all = [layer.algorithm, winogradName(2), winogradName(4)];
+  const all = [layer.algorithm, ...winogradVariantsFor(conv.kernel).map(winogradName)];
   const forced = forcedConvAlgorithm.name;
   if (forced !== undefined) return [all.includes(forced) ? forced : layer.algorithm];
   if (options.tune === 'heuristic') return [heuristic(layer, conv)];

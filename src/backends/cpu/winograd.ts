@@ -1,16 +1,17 @@
-// Winograd F(m x m, 3 x 3) convolution on the cpu backend (Lavin and Gray, 2016), for 3x3 convolutions
-// with unit strides and dilations: per tile of m x m outputs, Y = A^T [sum over c of U_c . V_c] A with
-// U = G g G^T (the weights, transformed here once) and V = B^T d B (the input window, transformed by
+// Winograd F(m x m, r x r) convolution on the cpu backend (Lavin and Gray, 2016), for 3x3 and 5x5
+// convolutions with unit strides and dilations: per tile of m x m outputs, Y = A^T [sum over c of U_c . V_c] A
+// with U = G g G^T (the weights, transformed here once) and V = B^T d B (the input window, transformed by
 // f32_winograd_input__simd128). The sums over channels are alpha^2 GEMMs, one per window position, run by
 // f32_conv_gemm_6x8 as one job whose "groups" are (position, group) pairs; f32_winograd_output__simd128
-// takes A^T M A, adds the bias and applies the epilogue. F(2x2) cuts the multiplies of the GEMM 2.25x
-// against direct convolution, F(4x4) 4x, at the price of the transforms and of f32 rounding that grows
-// with m (the transforms' coefficients reach 8 and 1/24 for m = 4).
+// takes A^T M A, adds the bias and applies the epilogue. The multiplies of the GEMM drop by r^2 m^2 / alpha^2
+// against direct convolution (F(2x2,3x3) 2.25x, F(4x4,3x3) 4x, F(2x2,5x5) 2.8x, F(4x4,5x5) 6.25x), at the
+// price of the transforms and of f32 rounding that grows with alpha (winograd-transforms.ts has the matrices).
 
 import { BMode, encodeGemmJob, epilogueCode, floatBits, gemmScratchBytes, packWeights, tileCols } from './jobs.js';
 import type { KernelName } from './kernels.js';
+import { type WinogradFilter, type WinogradVariant, alphaOf, winogradMatrices, winogradVariants } from './winograd-transforms.js';
 
-/** The shapes of a convolution Winograd can run: kernel 3x3, strides and dilations 1, any pads and groups. */
+/** The shapes of a convolution Winograd can run: kernel 3x3 or 5x5, strides and dilations 1, any pads and groups. */
 export interface WinogradConv {
   readonly images: number;
   readonly channels: number;
@@ -22,51 +23,55 @@ export interface WinogradConv {
   readonly groups: number;
   readonly padTop: number;
   readonly padLeft: number;
-  /** W [outChannels, channels / groups, 3, 3]. */
+  /** The filter's side, r. */
+  readonly kernel: WinogradFilter;
+  /** W [outChannels, channels / groups, r, r]. */
   readonly weights: Float32Array;
 }
 
-/** The output tile's side: F(2x2, 3x3) or F(4x4, 3x3). */
-export type WinogradTile = 2 | 4;
-
-export const winogradTiles: readonly WinogradTile[] = [2, 4];
-
-/** The algorithm's name, as `algorithms()` reports it. */
-export function winogradName(m: WinogradTile): string {
-  return `winograd F(${m}x${m},3x3)`;
+/** The algorithm's name, as `algorithms()` reports it: 'winograd F(4x4,3x3)'. */
+export function winogradName(v: WinogradVariant): string {
+  return `winograd F(${v.m}x${v.m},${v.r}x${v.r})`;
 }
 
-/** The tile of a Winograd algorithm name, or undefined for any other name. */
-export function winogradTileOf(name: string): WinogradTile | undefined {
-  return winogradTiles.find((m) => winogradName(m) === name);
+/** The Winograd variant of an algorithm name, or undefined for any other name. */
+export function winogradVariantOf(name: string): WinogradVariant | undefined {
+  return winogradVariants.find((v) => winogradName(v) === name);
 }
 
-// G, alpha x 3, for the interpolation points the kernels' B^T and A^T use (f32-kernels.as).
-const transformG: Record<WinogradTile, readonly (readonly number[])[]> = {
-  2: [[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]],
-  4: [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]],
-};
+/** The variants that run a filter of side r. */
+export function winogradVariantsFor(r: WinogradFilter): WinogradVariant[] {
+  return winogradVariants.filter((v) => v.r === r);
+}
 
 /**
  * U[xi * alpha + nu][o][c] = (G g_{o,c} G^T)[xi][nu] in float64, rounded once to float32, packed as the
  * GEMM's A with one "group" per (position, convolution group).
  */
-export function winogradWeights(conv: WinogradConv, m: WinogradTile): Float32Array {
-  const g = transformG[m];
-  const alpha = m + 2;
+export function winogradWeights(conv: WinogradConv, v: WinogradVariant): Float32Array {
+  const { g } = winogradMatrices(v);
+  const r = v.r;
+  const alpha = alphaOf(v);
   const cg = conv.channels / conv.groups;
   const outc = conv.outChannels;
   const u = new Float32Array(alpha * alpha * outc * cg);
-  const t = new Float64Array(alpha * 3);
+  const t = new Float64Array(alpha * r);
   for (let o = 0; o < outc; o++) {
     for (let c = 0; c < cg; c++) {
-      const w = (o * cg + c) * 9;
+      const w = (o * cg + c) * r * r;
+      // t = G g (alpha x r), then U = t G^T.
       for (let xi = 0; xi < alpha; xi++) {
-        for (let b = 0; b < 3; b++) t[xi * 3 + b] = g[xi][0] * conv.weights[w + b] + g[xi][1] * conv.weights[w + 3 + b] + g[xi][2] * conv.weights[w + 6 + b];
+        for (let b = 0; b < r; b++) {
+          let s = 0;
+          for (let a = 0; a < r; a++) s += g[xi * r + a] * conv.weights[w + a * r + b];
+          t[xi * r + b] = s;
+        }
       }
       for (let xi = 0; xi < alpha; xi++) {
         for (let nu = 0; nu < alpha; nu++) {
-          u[((xi * alpha + nu) * outc + o) * cg + c] = t[xi * 3] * g[nu][0] + t[xi * 3 + 1] * g[nu][1] + t[xi * 3 + 2] * g[nu][2];
+          let s = 0;
+          for (let b = 0; b < r; b++) s += t[xi * r + b] * g[nu * r + b];
+          u[((xi * alpha + nu) * outc + o) * cg + c] = s;
         }
       }
     }
@@ -79,7 +84,7 @@ const passBytesTarget = 8 << 20;
 
 /** How a Winograd layer runs: images per pass, and the memory a pass needs. */
 export interface WinogradPlan {
-  readonly m: WinogradTile;
+  readonly variant: WinogradVariant;
   readonly tileRows: number;
   readonly tileColumns: number;
   readonly imagesPerPass: number;
@@ -93,8 +98,9 @@ export interface WinogradPlan {
 
 const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to;
 
-export function planWinograd(conv: WinogradConv, m: WinogradTile): WinogradPlan {
-  const alpha = m + 2;
+export function planWinograd(conv: WinogradConv, variant: WinogradVariant): WinogradPlan {
+  const { m } = variant;
+  const alpha = alphaOf(variant);
   const positions = alpha * alpha;
   const tileRows = Math.ceil(conv.outHeight / m);
   const tileColumns = Math.ceil(conv.outWidth / m);
@@ -103,10 +109,10 @@ export function planWinograd(conv: WinogradConv, m: WinogradTile): WinogradPlan 
   // The column transform reads four tiles at a time, past the last tile of a row too.
   const rowWidth = roundUp(Math.max((roundUp(tileColumns, 4) - 1) * m + alpha, conv.padLeft + conv.width), 4);
   const ldv = roundUp(imagesPerPass * tileRows * tileColumns, tileCols);
-  const inputScratch = 2 * alpha * rowWidth * 4 + alpha * 16;
-  const outputScratch = m * alpha * 16;
+  const inputScratch = 2 * alpha * rowWidth * 4 + 2 * alpha * 16;
+  const outputScratch = (m + 1) * alpha * 16;
   return {
-    m, tileRows, tileColumns, imagesPerPass, rowWidth,
+    variant, tileRows, tileColumns, imagesPerPass, rowWidth,
     workspaceBytes: roundUp(positions * conv.channels * ldv * 4, 64) + positions * conv.outChannels * ldv * 4 + 64,
     threadScratchBytes: Math.max(inputScratch, outputScratch, gemmScratchBytes(conv.channels / conv.groups)),
   };
@@ -128,8 +134,10 @@ export interface WinogradBuffers {
 
 /** The kernels of every pass, in order, with their parameter blocks. */
 export function encodeWinograd(conv: WinogradConv, plan: WinogradPlan, at: WinogradBuffers, relu: boolean, clip: readonly [number, number] | undefined, threads: number): [KernelName, Int32Array][] {
-  const { m, tileRows, tileColumns } = plan;
-  const alpha = m + 2;
+  const { variant, tileRows, tileColumns } = plan;
+  const { m } = variant;
+  const alpha = alphaOf(variant);
+  const index = winogradVariants.indexOf(variant);
   const positions = alpha * alpha;
   const cg = conv.channels / conv.groups;
   const mg = conv.outChannels / conv.groups;
@@ -144,7 +152,7 @@ export function encodeWinograd(conv: WinogradConv, plan: WinogradPlan, at: Winog
     const y = at.y + n0 * conv.outChannels * conv.outHeight * conv.outWidth * 4;
     dispatches.push(['f32_winograd_input__simd128', Int32Array.from([
       x, v, at.scratch, at.scratchStride, images, conv.channels, conv.height, conv.width,
-      conv.padTop, conv.padLeft, tileRows, tileColumns, ld, m, plan.rowWidth,
+      conv.padTop, conv.padLeft, tileRows, tileColumns, ld, m, plan.rowWidth, alpha, index,
     ])]);
     dispatches.push(['f32_conv_gemm_6x8', encodeGemmJob({
       a: at.u, b: v, bias: at.zeros, c: mb, scratch: at.scratch,
@@ -156,6 +164,7 @@ export function encodeWinograd(conv: WinogradConv, plan: WinogradPlan, at: Winog
     dispatches.push(['f32_winograd_output__simd128', Int32Array.from([
       mb, y, at.bias, at.scratch, at.scratchStride, images, conv.outChannels, conv.outHeight, conv.outWidth,
       tileRows, tileColumns, ld, m, epilogueCode(relu, clip), ...floatBits(clip ?? [0, 0]),
+      alpha, index,
     ])]);
   }
   return dispatches;

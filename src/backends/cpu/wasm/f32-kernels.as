@@ -494,35 +494,12 @@ export function f32_concat(prm: usize, ith: i32, nth: i32): void {
   }
 }
 
-// Winograd F(m x m, 3 x 3) for 3x3 convolutions with unit strides and dilations (m = 2 or 4, windows of
-// alpha = m + 2): Y = A^T [U . V] A per tile, with U = G g G^T the weights transformed at prepare, V = B^T d B
-// the input windows transformed by f32_winograd_input__simd128, the products summed over channels by
+// Winograd F(m x m, r x r) for convolutions with unit strides and dilations (windows of alpha = m + r - 1):
+// Y = A^T [U . V] A per tile, with U = G g G^T the weights transformed at prepare, V = B^T d B the input
+// windows transformed by f32_winograd_input__simd128, the products summed over channels by
 // f32_conv_gemm_6x8 (one GEMM per window position) and A^T M A taken by f32_winograd_output__simd128.
-// B^T and A^T, row-major (Lavin and Gray, 2016; interpolation points 0, -1, 1 and 0, 1, -1, 2, -2).
-const winogradBT2 = memory.data<f32>([
-  1, 0, -1, 0,
-  0, 1, 1, 0,
-  0, -1, 1, 0,
-  0, 1, 0, -1,
-]);
-const winogradBT4 = memory.data<f32>([
-  4, 0, -5, 0, 1, 0,
-  0, -4, -4, 1, 1, 0,
-  0, 4, -4, -1, 1, 0,
-  0, -2, -1, 2, 1, 0,
-  0, 2, -1, -2, 1, 0,
-  0, 4, 0, -5, 0, 1,
-]);
-const winogradAT2 = memory.data<f32>([
-  1, 1, 1, 0,
-  0, 1, -1, -1,
-]);
-const winogradAT4 = memory.data<f32>([
-  1, 1, 1, 1, 1, 0,
-  0, 1, -1, 2, -2, 0,
-  0, 1, 1, 4, 4, 0,
-  0, 1, -1, 8, -8, 1,
-]);
+// B^T and A^T are applied by winogradBT and winogradAT, straight-line code generated per variant from its
+// interpolation points (winograd-emit.ts appends it to this source); a parameter picks the variant.
 
 /** Lanes p, p + step, p + 2 step and p + 3 step: the same column of four neighbouring tiles. */
 @inline function gather4(p: usize, step: usize): v128 {
@@ -539,7 +516,8 @@ const winogradAT4 = memory.data<f32>([
  * into zero-padded rows, combined by B^T down the rows four columns at a time, then across the columns four
  * tiles at a time. Parameters: 0 x, 1 V, 2 scratch, 3 scratch bytes per thread, 4 images, 5 channels, 6 h,
  * 7 w, 8 pad top, 9 pad left, 10 tile rows, 11 tile columns, 12 V's row stride (floats), 13 m, 14 padded
- * row width (floats, a multiple of 4, at least pad left + w and the columns of four tiles past the last).
+ * row width (floats, a multiple of 4, at least pad left + w and the columns of four tiles past the last),
+ * 15 alpha, 16 variant (its index in winogradVariants).
  */
 export function f32_winograd_input__simd128(prm: usize, ith: i32, nth: i32): void {
   const x = <usize>param(prm, 0), v = <usize>param(prm, 1);
@@ -547,10 +525,9 @@ export function f32_winograd_input__simd128(prm: usize, ith: i32, nth: i32): voi
   const images = param(prm, 4), channels = param(prm, 5), h = param(prm, 6), w = param(prm, 7);
   const pt = param(prm, 8), pl = param(prm, 9), th = param(prm, 10), tw = param(prm, 11);
   const ldv = <usize>param(prm, 12), m = param(prm, 13), rw = param(prm, 14);
-  const alpha = m + 2;
-  const bt = m == 2 ? winogradBT2 : winogradBT4;
+  const alpha = param(prm, 15), variant = param(prm, 16);
   const rowBytes = <usize>rw * 4;
-  const d = tp, e = tp + <usize>alpha * rowBytes, g = e + <usize>alpha * rowBytes;
+  const d = tp, e = tp + <usize>alpha * rowBytes, g = e + <usize>alpha * rowBytes, gt = g + <usize>alpha * 16;
   const posStride = <usize>channels * ldv * 4;
   const items = images * channels * th;
   const first = <i32>((<i64>items * ith) / nth), last = <i32>((<i64>items * (ith + 1)) / nth);
@@ -569,18 +546,8 @@ export function f32_winograd_input__simd128(prm: usize, ith: i32, nth: i32): voi
         memory.fill(row, 0, rowBytes);
       }
     }
-    // Down the rows: e_xi = sum over r of B^T[xi][r] d_r.
-    for (let xi = 0; xi < alpha; xi++) {
-      const out = e + <usize>xi * rowBytes;
-      for (let col: usize = 0; col < rowBytes; col += 16) {
-        let acc = f32x4.splat(0);
-        for (let r = 0; r < alpha; r++) {
-          const coef = load<f32>(bt + <usize>(xi * alpha + r) * 4);
-          if (coef != 0) acc = madd(f32x4.splat(coef), v128.load(d + <usize>r * rowBytes + col), acc);
-        }
-        v128.store(out + col, acc);
-      }
-    }
+    // Down the rows, four columns at a time: e_xi = sum over r of B^T[xi][r] d_r.
+    for (let col: usize = 0; col < rowBytes; col += 16) winogradBT(variant, d + col, rowBytes, e + col, rowBytes);
     // Across the columns, four tiles at a time: V[xi][nu] = sum over s of B^T[nu][s] e_xi[tile * m + s].
     const tileBytes = <usize>m * 4;
     const vRow = v + <usize>c * ldv * 4 + <usize>(n * th * tw + ty * tw) * 4;
@@ -589,20 +556,14 @@ export function f32_winograd_input__simd128(prm: usize, ith: i32, nth: i32): voi
       for (let xi = 0; xi < alpha; xi++) {
         const src = e + <usize>xi * rowBytes + <usize>tx * tileBytes;
         for (let s = 0; s < alpha; s++) v128.store(g + <usize>s * 16, gather4(src + <usize>s * 4, tileBytes));
+        const dst = vRow + <usize>(xi * alpha) * posStride + <usize>tx * 4;
+        if (lanes == 4) {
+          winogradBT(variant, g, 16, dst, posStride);
+          continue;
+        }
+        winogradBT(variant, g, 16, gt, 16);
         for (let nu = 0; nu < alpha; nu++) {
-          let acc = f32x4.splat(0);
-          for (let s = 0; s < alpha; s++) {
-            const coef = load<f32>(bt + <usize>(nu * alpha + s) * 4);
-            if (coef != 0) acc = madd(f32x4.splat(coef), v128.load(g + <usize>s * 16), acc);
-          }
-          const dst = vRow + <usize>(xi * alpha + nu) * posStride + <usize>tx * 4;
-          if (lanes == 4) {
-            v128.store(dst, acc);
-          } else {
-            store<f32>(dst, f32x4.extract_lane(acc, 0));
-            if (lanes > 1) store<f32>(dst, f32x4.extract_lane(acc, 1), 4);
-            if (lanes > 2) store<f32>(dst, f32x4.extract_lane(acc, 2), 8);
-          }
+          for (let j = 0; j < lanes; j++) store<f32>(dst + <usize>nu * posStride + <usize>j * 4, load<f32>(gt + <usize>(nu * 16 + j * 4)));
         }
       }
     }
@@ -615,7 +576,7 @@ export function f32_winograd_input__simd128(prm: usize, ith: i32, nth: i32): voi
  * edges. Work items are (image, output channel, tile row), four tiles at a time. Parameters: 0 M, 1 y,
  * 2 bias, 3 scratch, 4 scratch bytes per thread, 5 images, 6 output channels, 7 oh, 8 ow, 9 tile rows,
  * 10 tile columns, 11 M's row stride (floats), 12 m, 13 epilogue (0 none, 1 ReLU, 2 Clip), 14 and 15
- * Clip's bounds (f32).
+ * Clip's bounds (f32), 16 alpha, 17 variant (its index in winogradVariants).
  */
 export function f32_winograd_output__simd128(prm: usize, ith: i32, nth: i32): void {
   const mb = <usize>param(prm, 0), y = <usize>param(prm, 1), bias = <usize>param(prm, 2);
@@ -624,8 +585,8 @@ export function f32_winograd_output__simd128(prm: usize, ith: i32, nth: i32): vo
   const th = param(prm, 9), tw = param(prm, 10), ldm = <usize>param(prm, 11), m = param(prm, 12);
   const act = param(prm, 13);
   const lo = reinterpret<f32>(param(prm, 14)), hi = reinterpret<f32>(param(prm, 15));
-  const alpha = m + 2;
-  const at = m == 2 ? winogradAT2 : winogradAT4;
+  const alpha = param(prm, 16), variant = param(prm, 17);
+  const sq = sp + <usize>(m * alpha) * 16;
   const posStride = <usize>outc * ldm * 4;
   const lov = f32x4.splat(lo), hiv = f32x4.splat(hi), zero = f32x4.splat(0);
   const items = images * outc * th;
@@ -639,25 +600,14 @@ export function f32_winograd_output__simd128(prm: usize, ith: i32, nth: i32): vo
     const rows = min(m, oh - ty * m);
     for (let tx = 0; tx < tw; tx += 4) {
       // Down the rows: s[u][nu] = sum over xi of A^T[u][xi] M[xi][nu].
-      for (let u = 0; u < rows; u++) {
-        for (let nu = 0; nu < alpha; nu++) {
-          let acc = f32x4.splat(0);
-          for (let xi = 0; xi < alpha; xi++) {
-            const coef = load<f32>(at + <usize>(u * alpha + xi) * 4);
-            if (coef != 0) acc = madd(f32x4.splat(coef), v128.load(mRow + <usize>(xi * alpha + nu) * posStride + <usize>tx * 4), acc);
-          }
-          v128.store(sp + <usize>(u * alpha + nu) * 16, acc);
-        }
-      }
+      const mCol = mRow + <usize>tx * 4;
+      for (let nu = 0; nu < alpha; nu++) winogradAT(variant, mCol + <usize>nu * posStride, <usize>alpha * posStride, sp + <usize>nu * 16, <usize>alpha * 16);
       // Across the columns, then the bias and the epilogue; lane j is tile tx + j.
       for (let u = 0; u < rows; u++) {
         const out = plane + <usize>((ty * m + u) * ow) * 4;
+        winogradAT(variant, sp + <usize>(u * alpha) * 16, 16, sq, 16);
         for (let vv = 0; vv < m; vv++) {
-          let acc = b;
-          for (let nu = 0; nu < alpha; nu++) {
-            const coef = load<f32>(at + <usize>(vv * alpha + nu) * 4);
-            if (coef != 0) acc = madd(f32x4.splat(coef), v128.load(sp + <usize>(u * alpha + nu) * 16), acc);
-          }
+          let acc = f32x4.add(v128.load(sq + <usize>vv * 16), b);
           if (act == 1) acc = f32x4.max(acc, zero);
           else if (act == 2) acc = f32x4.min(f32x4.max(acc, lov), hiv);
           const ox = tx * m + vv;
