@@ -17,6 +17,7 @@ import { syntheticInput } from '../runtime/synthetic.js';
 import { imagenetLabels, preprocessingOf, zoo, zooEntry } from '../zoo/index.js';
 import { positiveInt } from './arguments.js';
 import { benchCommand } from './bench-command.js';
+import { demoCommand } from './demo-command.js';
 import { loadgenCommand } from './loadgen-command.js';
 import { serveCommand } from './serve-command.js';
 import { topK } from './top-k.js';
@@ -251,6 +252,7 @@ function printTop(output: Tensor, k: number, labels: readonly string[] | undefin
 program.addCommand(benchCommand());
 program.addCommand(serveCommand());
 program.addCommand(loadgenCommand());
+program.addCommand(demoCommand());
 
 try {
   await program.parseAsync();

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { JouleError } from '../core/errors.js';
+import { readFile } from '../platform/host.js';
 
 /** Reads a file whole, failing with an IO JouleError that names what the file is and its path. */
 export async function readOrFail(path: string, what: string): Promise<Uint8Array> {

@@ -1,8 +1,8 @@
-import { availableParallelism } from 'node:os';
 import { JouleError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Precision, PreparedGraph, Profile } from '../backends/backend.js';
 import { type BackendName, backends, isBackendName } from '../backends/index.js';
+import { availableParallelism } from '../platform/host.js';
 import { type Graph, type Model, type Node, type ValueInfo, onnxOpset, subgraphsOf } from '../ir/graph.js';
 import { withInferredTypes } from '../ir/infer.js';
 import { verify } from '../ir/verify.js';

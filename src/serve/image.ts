@@ -2,16 +2,11 @@
 // as the model's metadata says (channel order, mean, scale).
 
 import sharp, { type Metadata } from 'sharp';
-import { Tensor } from '../core/tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import type { Preprocessing } from '../zoo/index.js';
+import { ImageError, pixelsToTensor, resizeAndCrop } from './pixels.js';
 
-/** Why an image was refused; the HTTP layer answers 400, 413 or 415. */
-export class ImageError extends Error {
-  constructor(readonly code: 'EMPTY_IMAGE' | 'UNSUPPORTED_IMAGE_TYPE' | 'BAD_IMAGE' | 'IMAGE_TOO_LARGE', message: string) {
-    super(message);
-    this.name = 'ImageError';
-  }
-}
+export { ImageError, pixelsToTensor } from './pixels.js';
 
 export const imageFormats = ['jpeg', 'png', 'webp'] as const;
 
@@ -39,9 +34,7 @@ export async function imageToTensor(bytes: Uint8Array, pre: Preprocessing, optio
     throw new ImageError('IMAGE_TOO_LARGE', `the ${meta.format} image is ${width}x${height} pixels; at most ${options.maxPixels} pixels are accepted`);
   }
   // The shorter side becomes `resize`, then the centre `size` x `size` is cut out (Caffe's transform).
-  const scale = Math.max(pre.resize, pre.size) / Math.min(width, height);
-  const rw = Math.max(pre.size, Math.round(width * scale));
-  const rh = Math.max(pre.size, Math.round(height * scale));
+  const { width: rw, height: rh, left, top } = resizeAndCrop(width, height, pre);
   let pixels: Buffer;
   try {
     pixels = await sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error', sequentialRead: true })
@@ -49,26 +42,13 @@ export async function imageToTensor(bytes: Uint8Array, pre: Preprocessing, optio
       .removeAlpha()
       .toColourspace('srgb')
       .resize(rw, rh, { fit: 'fill' })
-      .extract({ left: Math.floor((rw - pre.size) / 2), top: Math.floor((rh - pre.size) / 2), width: pre.size, height: pre.size })
+      .extract({ left, top, width: pre.size, height: pre.size })
       .raw()
       .toBuffer();
   } catch (e) {
     throw new ImageError('BAD_IMAGE', `the ${meta.format} image cannot be decoded: ${(e as Error).message}`);
   }
   return pixelsToTensor(pixels, pre);
-}
-
-/** Interleaved RGB bytes (size x size) to a [1, 3, size, size] tensor in the model's channel order. */
-export function pixelsToTensor(rgb: Uint8Array, pre: Preprocessing): Tensor<'float32'> {
-  const plane = pre.size * pre.size;
-  if (rgb.length !== plane * 3) throw new ImageError('BAD_IMAGE', `expected ${plane * 3} RGB bytes, got ${rgb.length}`);
-  const data = new Float32Array(plane * 3);
-  for (let c = 0; c < 3; c++) {
-    const source = pre.channelOrder === 'BGR' ? 2 - c : c;
-    const mean = pre.mean[c];
-    for (let i = 0; i < plane; i++) data[c * plane + i] = (rgb[i * 3 + source] - mean) * pre.scale;
-  }
-  return new Tensor('float32', data, [1, 3, pre.size, pre.size]);
 }
 
 function describeStart(bytes: Uint8Array): string {

@@ -1,4 +1,4 @@
-import { setFlagsFromString } from 'node:v8';
+import { decodeBase64, enableWasmFeature } from '../../platform/host.js';
 import { relaxedWasm, simd128Wasm } from './wasm/kernels.generated.js';
 import { type WasmModule, wasm } from './wasm-api.js';
 
@@ -22,10 +22,10 @@ const relaxedProbe = new Uint8Array([
 
 let relaxedAvailable: boolean | undefined;
 
-/** Whether this runtime runs relaxed SIMD; in Node 20 it is behind a V8 flag, turned on before the first compile. */
+/** Whether this runtime runs relaxed SIMD; in Node 20 it is behind a V8 flag, turned on before the first compile (browsers have it on or off). */
 export function hasRelaxedSimd(): boolean {
   if (relaxedAvailable === undefined) {
-    if (!wasm.validate(relaxedProbe)) setFlagsFromString('--experimental-wasm-relaxed-simd');
+    if (!wasm.validate(relaxedProbe)) enableWasmFeature('relaxed-simd');
     relaxedAvailable = wasm.validate(relaxedProbe);
   }
   return relaxedAvailable;
@@ -38,7 +38,7 @@ export function kernelModule(build: KernelBuild = hasRelaxedSimd() ? 'relaxed' :
   let module = modules.get(build);
   if (module === undefined) {
     if (build === 'relaxed' && !hasRelaxedSimd()) throw new Error('this runtime does not support relaxed SIMD');
-    module = new wasm.Module(Buffer.from(build === 'relaxed' ? relaxedWasm : simd128Wasm, 'base64'));
+    module = new wasm.Module(decodeBase64(build === 'relaxed' ? relaxedWasm : simd128Wasm));
     modules.set(build, module);
   }
   return module;

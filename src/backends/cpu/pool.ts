@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { type HostWorker, canBlock, canShareMemory, startWorker } from '../../platform/host.js';
 import { type WasmMemory, wasm } from './wasm-api.js';
 import { type KernelBuild, type KernelFn, type KernelName, hasRelaxedSimd, kernelModule, kernelNames } from './kernels.js';
 
@@ -15,13 +15,13 @@ const [GEN, FN, PARAMS, NTH, DONE, QUIT] = [0, 1, 2, 3, 4, 5];
 
 // Each worker instantiates the kernels on the shared memory, then sleeps on the generation word; a new
 // generation is one job: every thread runs its share (ith of nth), counts itself done and sleeps again.
+// The host (platform/host.ts) defines `data` and `ready()` around this script, in Node and in browsers.
 const workerSource = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { module, memory, ith, names, control } = workerData;
+const { module, memory, ith, names, control } = data;
 const { exports } = new WebAssembly.Instance(module, { env: { memory } });
 const fns = names.map((n) => exports[n]);
 const ctl = new Int32Array(memory.buffer, control, 8);
-parentPort.postMessage('ready');
+ready();
 let gen = 0;
 for (;;) {
   Atomics.wait(ctl, ${GEN}, gen);
@@ -42,7 +42,9 @@ export class ThreadPool {
   readonly memory: WasmMemory;
   private readonly fns: Record<KernelName, KernelFn>;
   private readonly control: Int32Array;
-  private readonly workers: Worker[] = [];
+  private readonly workers: HostWorker[] = [];
+  /** Whether this thread may sleep in Atomics.wait (a browser window's main thread spins instead). */
+  private readonly blocking = canBlock();
   private closed = false;
 
   private constructor(readonly threads: number, readonly build: KernelBuild, bytes: number) {
@@ -52,32 +54,22 @@ export class ThreadPool {
     this.fns = Object.fromEntries(kernelNames.map((n) => [n, instance.exports[n] as KernelFn])) as Record<KernelName, KernelFn>;
     this.control = new Int32Array(this.memory.buffer, controlOffset, 8);
     for (let ith = 1; ith < threads; ith++) {
-      const worker = new Worker(workerSource, {
-        eval: true,
-        // The worker source is a CommonJS script whatever flags (--input-type, loaders) started this process.
-        execArgv: [],
-        workerData: { module, memory: this.memory, ith, names: kernelNames, control: controlOffset },
-      });
-      worker.unref(); // an undisposed session must not keep the process alive
-      this.workers.push(worker);
+      this.workers.push(startWorker(workerSource, { module, memory: this.memory, ith, names: kernelNames, control: controlOffset }));
     }
   }
 
   /**
    * A pool of `threads` threads (the caller and threads - 1 workers) over a shared memory of at least
    * `bytes`, once every worker has started: a worker that fails to start would otherwise leave the
-   * caller waiting on it forever.
+   * caller waiting on it forever. Where memory cannot be shared with workers (a browser page that is not
+   * cross-origin isolated) the pool is the calling thread alone: results never depend on the thread count.
    */
   static async create(threads: number, bytes: number, build?: KernelBuild): Promise<ThreadPool> {
     const chosen = build ?? (hasRelaxedSimd() ? 'relaxed' : 'simd128');
     if (bytes > maxPages * pageBytes) throw new RangeError(`the plan needs ${bytes} bytes; WebAssembly memory holds at most 4 GiB`);
-    const pool = new ThreadPool(threads, chosen, bytes);
+    const pool = new ThreadPool(canShareMemory() ? threads : 1, chosen, bytes);
     try {
-      await Promise.all(pool.workers.map((w) => new Promise<void>((resolve, reject) => {
-        w.once('message', () => resolve());
-        w.once('error', reject);
-        w.once('exit', (code) => reject(new Error(`a kernel worker exited with code ${code} before starting`)));
-      })));
+      await Promise.all(pool.workers.map((w) => w.ready));
     } catch (e) {
       await pool.close();
       throw e;
@@ -99,7 +91,7 @@ export class ThreadPool {
       Atomics.notify(ctl, GEN);
     }
     this.fns[kernel](params, 0, nth);
-    for (let done = Atomics.load(ctl, DONE); done < workers; done = Atomics.load(ctl, DONE)) Atomics.wait(ctl, DONE, done);
+    for (let done = Atomics.load(ctl, DONE); done < workers; done = Atomics.load(ctl, DONE)) if (this.blocking) Atomics.wait(ctl, DONE, done);
   }
 
   /** Stops and terminates the workers. */

@@ -26,6 +26,12 @@ const devices = new Map<string, Promise<GpuContext>>();
  * held while any prepared graph uses a device, and let go (devices destroyed) when the last is disposed.
  */
 let dawnInstance: GPU | undefined;
+/**
+ * The instance let go last, until it is collected: a session that starts meanwhile takes it back rather
+ * than creating a second instance, because collecting one instance while another runs crashed the
+ * process ("The futex facility returned an unexpected error code") when sessions came and went.
+ */
+let retiredInstance: WeakRef<GPU> | undefined;
 let users = 0;
 
 /**
@@ -84,7 +90,8 @@ async function gpuEntryPoint(): Promise<GPU> {
   for (const [name, value] of Object.entries(dawn.globals)) {
     if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
   }
-  dawnInstance ??= dawn.create([]);
+  dawnInstance ??= retiredInstance?.deref() ?? dawn.create([]);
+  retiredInstance = new WeakRef(dawnInstance);
   return dawnInstance;
 }
 
@@ -110,7 +117,8 @@ async function openDevice(powerPreference: PowerPreference): Promise<GpuContext>
     adapter: [info.vendor, info.architecture, info.description].filter((s) => s !== '').join(' / ') || 'unknown adapter',
     f16,
     maxBinding: Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize),
-    software: info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(`${info.description} ${info.device}`),
+    // Chromium's SwiftShader says so in its architecture (vendor 'google', architecture 'swiftshader').
+    software: info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(`${info.architecture} ${info.description} ${info.device}`),
   };
   void device.lost.then((why) => {
     if (context.released === true) return;

@@ -1,5 +1,5 @@
 import { readOrFail } from '../read-file.js';
-import { dirname, join } from 'node:path';
+import { siblingPath } from '../../platform/host.js';
 import { dtypeFromOnnx, onnxTypeName } from '../../core/dtype.js';
 import { JouleError, fail } from '../../core/errors.js';
 import type { Dim } from '../../core/shape.js';
@@ -81,7 +81,7 @@ export async function loadOnnxFile(path: string): Promise<Model> {
   const files = new Map<string, Uint8Array>();
   for (const [location, what] of externalLocations(proto.graph!, 0)) {
     checkExternalLocation(location, what);
-    if (!files.has(location)) files.set(location, await readOrFail(join(dirname(path), location), `external data of ${what}`));
+    if (!files.has(location)) files.set(location, await readOrFail(siblingPath(path, location), `external data of ${what}`));
   }
   return modelFromProto(proto, (location) => files.get(location) ?? fail('INTERNAL', `external data '${location}' was not loaded`));
 }
