@@ -223,7 +223,6 @@ export function f32_conv_gemm_6x8(prm: usize, ith: i32, nth: i32): void {
 export function f32_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
   const w = <usize>param(prm, 0), x = <usize>param(prm, 1), bias = <usize>param(prm, 2), y = <usize>param(prm, 3);
   const m = param(prm, 4), k = param(prm, 5), act = param(prm, 6);
-  const lo = reinterpret<f32>(param(prm, 7)), hi = reinterpret<f32>(param(prm, 8));
   const quads = (m + 3) / 4;
   const q0 = <i32>((<i64>quads * ith) / nth), q1 = <i32>((<i64>quads * (ith + 1)) / nth);
   const k4 = k & ~3;
@@ -254,21 +253,22 @@ export function f32_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
       for (let kk = k4; kk < k; kk++) s += load<f32>(wr + <usize>kk * 4) * load<f32>(x + <usize>kk * 4);
       s += load<f32>(bias + <usize>(r0 + r) * 4);
       if (act == 1) s = max(s, <f32>0);
-      else if (act == 2) s = min(max(s, lo), hi);
+      else if (act == 2) s = min(max(s, reinterpret<f32>(param(prm, 7))), reinterpret<f32>(param(prm, 8)));
       store<f32>(y + <usize>(r0 + r) * 4, s);
     }
   }
 }
 
 /**
- * Widens four float16 bit patterns (in the low 16 bits of each lane) to float32, exactly for zeros,
- * subnormals and normals: the magnitude's bits shifted into place read as a float 2^-112 times too
- * small, and one multiply by 2^112 rescales it (subnormals included); the sign goes back on as a bit.
- * (Infinities and NaNs, which weights do not hold, come out as large finite values.)
+ * Widens four float16 bit patterns, sign-extended to 32 bits, to float32, exactly for zeros, subnormals
+ * and normals, in three operations: a shift left by 13 moves the exponent and mantissa into float32's
+ * places and the sign to bit 31 (its copies in bits 28 to 30 are masked off); the result reads as a
+ * float 2^-112 times too small (a subnormal one for subnormal halves), and one multiply by 2^112
+ * rescales it, keeping the sign. (Infinities and NaNs, which weights do not hold, come out as large
+ * finite values.)
  */
-@inline function halfToFloat(h: v128): v128 {
-  const magnitude = f32x4.mul(i32x4.shl(v128.and(h, i32x4.splat(0x7fff)), 13), f32x4.splat(5.192296858534828e33));
-  return v128.or(magnitude, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
+@inline function halfToFloat(h: v128, mask: v128, scale: v128): v128 {
+  return f32x4.mul(v128.and(i32x4.shl(h, 13), mask), scale);
 }
 
 @inline function halfToFloatScalar(h: u32): f32 {
@@ -284,7 +284,6 @@ export function f32_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
 export function f16_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
   const w = <usize>param(prm, 0), x = <usize>param(prm, 1), bias = <usize>param(prm, 2), y = <usize>param(prm, 3);
   const m = param(prm, 4), k = param(prm, 5), act = param(prm, 6);
-  const lo = reinterpret<f32>(param(prm, 7)), hi = reinterpret<f32>(param(prm, 8));
   const quads = (m + 3) / 4;
   const q0 = <i32>((<i64>quads * ith) / nth), q1 = <i32>((<i64>quads * (ith + 1)) / nth);
   const k8 = k & ~7;
@@ -297,22 +296,23 @@ export function f16_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
     const w2 = w + <usize>(r0 + min(2, rows - 1)) * rowBytes;
     const w3 = w + <usize>(r0 + min(3, rows - 1)) * rowBytes;
     let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    const mask = i32x4.splat(0x8fffffff), scale = f32x4.splat(5.192296858534828e33);
     let off: usize = 0;
     const end = <usize>k8 * 2;
     while (off < end) {
       const xl = v128.load(x + off * 2), xh = v128.load(x + off * 2 + 16);
       let h = v128.load(w0 + off);
-      a0 = madd(halfToFloat(i32x4.extend_low_i16x8_u(h)), xl, a0);
-      a0 = madd(halfToFloat(i32x4.extend_high_i16x8_u(h)), xh, a0);
+      a0 = madd(halfToFloat(i32x4.extend_low_i16x8_s(h), mask, scale), xl, a0);
+      a0 = madd(halfToFloat(i32x4.extend_high_i16x8_s(h), mask, scale), xh, a0);
       h = v128.load(w1 + off);
-      a1 = madd(halfToFloat(i32x4.extend_low_i16x8_u(h)), xl, a1);
-      a1 = madd(halfToFloat(i32x4.extend_high_i16x8_u(h)), xh, a1);
+      a1 = madd(halfToFloat(i32x4.extend_low_i16x8_s(h), mask, scale), xl, a1);
+      a1 = madd(halfToFloat(i32x4.extend_high_i16x8_s(h), mask, scale), xh, a1);
       h = v128.load(w2 + off);
-      a2 = madd(halfToFloat(i32x4.extend_low_i16x8_u(h)), xl, a2);
-      a2 = madd(halfToFloat(i32x4.extend_high_i16x8_u(h)), xh, a2);
+      a2 = madd(halfToFloat(i32x4.extend_low_i16x8_s(h), mask, scale), xl, a2);
+      a2 = madd(halfToFloat(i32x4.extend_high_i16x8_s(h), mask, scale), xh, a2);
       h = v128.load(w3 + off);
-      a3 = madd(halfToFloat(i32x4.extend_low_i16x8_u(h)), xl, a3);
-      a3 = madd(halfToFloat(i32x4.extend_high_i16x8_u(h)), xh, a3);
+      a3 = madd(halfToFloat(i32x4.extend_low_i16x8_s(h), mask, scale), xl, a3);
+      a3 = madd(halfToFloat(i32x4.extend_high_i16x8_s(h), mask, scale), xh, a3);
       off += 16;
     }
     for (let r = 0; r < rows; r++) {
@@ -322,7 +322,7 @@ export function f16_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
       for (let kk = k8; kk < k; kk++) s += halfToFloatScalar(<u32>load<u16>(wr + <usize>kk * 2)) * load<f32>(x + <usize>kk * 4);
       s += load<f32>(bias + <usize>(r0 + r) * 4);
       if (act == 1) s = max(s, <f32>0);
-      else if (act == 2) s = min(max(s, lo), hi);
+      else if (act == 2) s = min(max(s, reinterpret<f32>(param(prm, 7))), reinterpret<f32>(param(prm, 8)));
       store<f32>(y + <usize>(r0 + r) * 4, s);
     }
   }
