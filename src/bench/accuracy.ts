@@ -1,27 +1,5 @@
+import { asProbabilities, topIndices } from '../runtime/top-k.js';
 import type { AccuracyResult, RuntimeId } from './schema.js';
-
-/** Scores as probabilities: kept where they already are (a softmax output), softmaxed otherwise. */
-export function asProbabilities(scores: Float32Array): Float32Array {
-  let sum = 0;
-  let negative = false;
-  for (const v of scores) {
-    sum += v;
-    if (v < 0) negative = true;
-  }
-  if (!negative && Math.abs(sum - 1) < 1e-3) return scores;
-  let max = -Infinity;
-  for (const v of scores) max = Math.max(max, v);
-  const out = new Float32Array(scores.length);
-  let total = 0;
-  for (let i = 0; i < scores.length; i++) total += out[i] = Math.exp(scores[i] - max);
-  for (let i = 0; i < out.length; i++) out[i] /= total;
-  return out;
-}
-
-/** Indices of the k largest scores, largest first (ties: lower index first). */
-export function topIndices(scores: Float32Array, k: number): number[] {
-  return [...scores.keys()].sort((a, b) => scores[b] - scores[a] || a - b).slice(0, k);
-}
 
 /**
  * fp16 against fp32 on the same images (one score vector per image): top-1 agreement is the fraction

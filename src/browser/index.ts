@@ -4,5 +4,5 @@
 export * from '../index.js';
 export { imagenetLabels, preprocessingOf, type Preprocessing } from '../zoo/index.js';
 export { ImageError, pixelsToTensor, resizeAndCrop } from '../serve/pixels.js';
-export { topK } from '../cli/top-k.js';
+export { asProbabilities, topIndices, topK } from '../runtime/top-k.js';
 export { hostName, availableParallelism, canShareMemory } from '../platform/host.js';

@@ -20,7 +20,7 @@ import { benchCommand } from './bench-command.js';
 import { demoCommand } from './demo-command.js';
 import { loadgenCommand } from './loadgen-command.js';
 import { serveCommand } from './serve-command.js';
-import { topK } from './top-k.js';
+import { topK } from '../runtime/top-k.js';
 
 // dist/cli/main.js and src/cli/main.ts both sit two levels below package.json.
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };

@@ -10,6 +10,7 @@ import type { BackendName } from '../backends/index.js';
 import { detectMeter } from '../bench/meters.js';
 import { JouleError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
+import { asProbabilities, topIndices } from '../runtime/top-k.js';
 import { imagenetLabels, preprocessingOf } from '../zoo/index.js';
 import { BatchRejection, DynamicBatcher, defaultBatchSizes } from './batcher.js';
 import { ImageError, imageToTensor } from './image.js';
@@ -321,16 +322,6 @@ async function imageBytes(req: FastifyRequest): Promise<Uint8Array> {
 /** The k most probable classes of the first row; the output is softmaxed unless it already sums to 1. */
 export function classify(output: Tensor, k: number, labels: readonly string[] | undefined): Classification[] {
   const classes = output.size / (output.shape[0] ?? 1);
-  let p = Array.from(output.toFloat64().subarray(0, classes));
-  const sum = p.reduce((a, b) => a + b, 0);
-  if (Math.abs(sum - 1) > 1e-3 || p.some((x) => x < 0)) {
-    const max = Math.max(...p);
-    const e = p.map((x) => Math.exp(x - max));
-    const total = e.reduce((a, b) => a + b, 0);
-    p = e.map((x) => x / total);
-  }
-  return p
-    .map((probability, index) => ({ index, label: labels?.[index] ?? null, probability }))
-    .sort((a, b) => b.probability - a.probability || a.index - b.index)
-    .slice(0, k);
+  const p = asProbabilities(output.toFloat64().subarray(0, classes));
+  return topIndices(p, k).map((index) => ({ index, label: labels?.[index] ?? null, probability: p[index] }));
 }

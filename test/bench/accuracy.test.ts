@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { asProbabilities, compareOutputs, topIndices } from '../../src/bench/accuracy.js';
+import { compareOutputs } from '../../src/bench/accuracy.js';
+import { asProbabilities, topIndices } from '../../src/runtime/top-k.js';
 
 const id = { runtime: 'joule', backend: 'cpu', version: '0.1.0' };
 const f = (xs: number[]): Float32Array => Float32Array.from(xs);

@@ -11,7 +11,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBrowser } from '../../scripts/build-browser.js';
-import { topK } from '../../src/cli/top-k.js';
+import { topK } from '../../src/runtime/top-k.js';
 import { DemoServer } from '../../src/demo/server.js';
 import type { Classified, Loaded, NodeMeasurement, Benched } from '../../src/demo/page/protocol.js';
 import { encodeOnnx } from '../../src/formats/onnx/encode.js';

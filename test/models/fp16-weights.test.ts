@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeOnnx } from '../../src/formats/onnx/encode.js';
 import { Session } from '../../src/runtime/session.js';
 import { syntheticInput } from '../../src/runtime/synthetic.js';
-import { topK } from '../../src/cli/top-k.js';
+import { topK } from '../../src/runtime/top-k.js';
 import { zooEntry } from '../../src/zoo/index.js';
 
 describe.each([

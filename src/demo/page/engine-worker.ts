@@ -2,7 +2,7 @@
 // The build (scripts/build-browser.ts) leaves `joule` out of this file and imports the library's browser
 // bundle (../joule.js) instead, so the page runs exactly what the package ships.
 
-import { Session, Tensor, canShareMemory, encodeOnnx, imagenetLabels, pixelsToTensor, preprocessingOf, topK, zooEntry } from '../../browser/index.js';
+import { Session, Tensor, asProbabilities, canShareMemory, encodeOnnx, imagenetLabels, pixelsToTensor, preprocessingOf, topIndices, zooEntry } from '../../browser/index.js';
 import type { Preprocessing } from '../../browser/index.js';
 import type { EngineAnswer, EngineMessage, EngineReply, ModelChoice } from './protocol.js';
 
@@ -57,12 +57,12 @@ async function handle(message: EngineMessage): Promise<EngineAnswer> {
       const outputs = await session.run({ [preprocessing.inputName]: input });
       const ms = performance.now() - started;
       const scores = outputs[session.outputs[0].name].toFloat32();
-      const { probabilities, softmaxApplied } = asProbabilities(scores);
-      const top = topK(new Tensor('float32', probabilities, [1, probabilities.length]), message.top)[0];
+      const probabilities = asProbabilities(scores);
       return {
         type: 'classified',
-        predictions: top.map(({ index, score }) => ({ index, label: labels?.[index] ?? `class ${index}`, probability: score })),
-        softmaxApplied,
+        predictions: topIndices(probabilities, message.top).map((index) => ({ index, label: labels?.[index] ?? `class ${index}`, probability: probabilities[index] })),
+        // asProbabilities hands back the scores themselves where they already form a distribution.
+        softmaxApplied: probabilities !== scores,
         ms,
       };
     }
@@ -107,19 +107,4 @@ function assumedPreprocessing(session: Session): Preprocessing {
   const size = input.shape?.[3];
   if (typeof size !== 'number') throw new Error(`input '${input.name}' has no fixed image size (shape [${input.shape?.join(', ') ?? '?'}])`);
   return { inputName: input.name, size, resize: size, channelOrder: 'RGB', mean: [0, 0, 0], scale: 1, layout: 'NCHW' };
-}
-
-/** The scores as they are where they already form a distribution, else their softmax. */
-function asProbabilities(scores: Float32Array): { probabilities: Float32Array; softmaxApplied: boolean } {
-  let sum = 0;
-  let inRange = true;
-  for (const s of scores) {
-    sum += s;
-    if (!(s >= 0 && s <= 1)) inRange = false;
-  }
-  if (inRange && Math.abs(sum - 1) < 1e-3) return { probabilities: scores, softmaxApplied: false };
-  const max = Math.max(...scores);
-  const exp = scores.map((s) => Math.exp(s - max));
-  const total = exp.reduce((a, b) => a + b, 0);
-  return { probabilities: exp.map((e) => e / total), softmaxApplied: true };
 }
