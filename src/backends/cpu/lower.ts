@@ -4,6 +4,7 @@ import { Attrs } from '../../ops/op.js';
 import { axisPads, readWindowAttrs } from '../../ops/sliding-window.js';
 import { BMode, type GemmJob, type Im2colWindow, packWeights } from './jobs.js';
 import { type PlainLayer, lowerPlainNode } from './lower-plain.js';
+import { type SpaceToDepthConv, spaceToDepthOf } from './space-to-depth.js';
 import type { WinogradConv } from './winograd.js';
 
 /**
@@ -24,6 +25,8 @@ export interface WasmLayer {
   readonly algorithm: string;
   /** A 3x3 or 5x5 convolution with unit strides and dilations, which Winograd can run instead. */
   readonly winograd?: WinogradConv;
+  /** A strided convolution that Winograd can run after a space-to-depth rewrite. */
+  readonly spaceToDepth?: SpaceToDepthConv;
   /** The GEMM job without addresses (a, b, bias, c and scratch are filled in when memory is planned). */
   readonly job: Omit<GemmJob, 'a' | 'b' | 'bias' | 'c' | 'scratch'>;
 }
@@ -104,6 +107,11 @@ function lowerConv(graph: Graph, node: Node): WasmLayer | undefined {
     winograd: winograd
       ? { images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, kernel: r, weights }
       : undefined,
+    spaceToDepth: spaceToDepthOf({
+      images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, weights,
+      kernel: [window.kernel[0], window.kernel[1]], strides: [window.strides[0], window.strides[1]],
+      dilations: [window.dilations[0], window.dilations[1]],
+    }),
     job: {
       images, groups, mg, np, k,
       // A 1x1 convolution with unit strides and no padding reads its input as B in place: no im2col.

@@ -13,7 +13,8 @@ import { type WasmLayer, lowerNode } from './lower.js';
 import type { PlainLayer } from './lower-plain.js';
 import { ThreadPool } from './pool.js';
 import { candidates, fastest, rememberPick } from './tune.js';
-import { type WinogradPlan, encodeWinograd, planWinograd, winogradVariantOf, winogradWeights } from './winograd.js';
+import { encodeSpaceToDepth, spaceToDepthBytes, winogradAfterSpaceToDepth } from './space-to-depth.js';
+import { type WinogradConv, type WinogradPlan, encodeWinograd, planWinograd, winogradVariantOf, winogradWeights } from './winograd.js';
 import { alphaOf } from './winograd-transforms.js';
 
 /** A wasm kernel over the pool with its parameter block. */
@@ -135,8 +136,16 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   const choices = new Map<number, string[]>();
   const winogradPlans = new Map<string, WinogradPlan>();
   const planOf = (index: number, name: string): WinogradPlan | undefined => winogradPlans.get(`${index} ${name}`);
+  /** The convolution a Winograd candidate runs: the layer's own, or the unit-stride one after space-to-depth. */
+  const winogradOf = (layer: WasmLayer, name: string): { conv: WinogradConv; variant: WinogradPlan['variant'] } | undefined => {
+    const direct = winogradVariantOf(name);
+    if (direct !== undefined) return { conv: layer.winograd!, variant: direct };
+    const strided = winogradAfterSpaceToDepth(name);
+    return strided === undefined ? undefined : { conv: layer.spaceToDepth!.conv, variant: strided };
+  };
   let scratchBytes = 0;
   let workspaceBytes = 0;
+  let spaceToDepthWorkspace = 0;
   for (const [index, layer] of layers) {
     if (layer.kind === 'plain') {
       scratchBytes = Math.max(scratchBytes, Math.ceil(layer.scratchBytes / 64) * 64);
@@ -146,9 +155,10 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     const names = candidates(layer, options, kernelBuild);
     choices.set(index, names);
     for (const name of names) {
-      const variant = winogradVariantOf(name);
-      if (variant === undefined) continue;
-      const plan = planWinograd(layer.winograd!, variant);
+      const winograd = winogradOf(layer, name);
+      if (winograd === undefined) continue;
+      if (winograd.conv !== layer.winograd) spaceToDepthWorkspace = Math.max(spaceToDepthWorkspace, spaceToDepthBytes(layer.spaceToDepth!));
+      const plan = planWinograd(winograd.conv, winograd.variant);
       winogradPlans.set(`${index} ${name}`, plan);
       scratchBytes = Math.max(scratchBytes, Math.ceil(plan.threadScratchBytes / 64) * 64);
       workspaceBytes = Math.max(workspaceBytes, plan.workspaceBytes);
@@ -157,6 +167,8 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   const scratch = arena.permanent(scratchBytes * threads);
   // V and M of the Winograd layers, one at a time.
   const workspace = workspaceBytes > 0 ? arena.permanent(workspaceBytes) : 0;
+  // z of the strided layers Winograd runs after space-to-depth, one at a time.
+  const spaceToDepthBuffer = spaceToDepthWorkspace > 0 ? arena.permanent(spaceToDepthWorkspace) : 0;
   const pendingJobs: [Step & { kind: 'wasm' }, WasmLayer][] = [];
 
   const steps: Step[] = [];
@@ -186,10 +198,15 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     for (const { name, dispatches } of step.candidates) {
       const plan = planOf(step.index, name);
       if (plan !== undefined) {
-        const conv = layer.winograd!;
+        const { conv } = winogradOf(layer, name)!;
+        let x = b;
+        if (conv !== layer.winograd) {
+          x = spaceToDepthBuffer;
+          dispatches.push(['f32_space_to_depth', keep(encodeSpaceToDepth(layer.spaceToDepth!, b, x))]);
+        }
         const positions = alphaOf(plan.variant) ** 2;
         const at = {
-          x: b, y: c, u: keep(winogradWeights(conv, plan.variant)), bias,
+          x, y: c, u: keep(winogradWeights(conv, plan.variant)), bias,
           zeros: arena.permanent((positions * conv.outChannels + 8) * 4), workspace, scratch, scratchStride: scratchBytes,
         };
         for (const [kernel, params] of encodeWinograd(conv, plan, at, layer.job.relu, layer.job.clip, threads)) dispatches.push([kernel, keep(params)]);

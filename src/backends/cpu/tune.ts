@@ -1,11 +1,13 @@
 // The per-layer choice of algorithm on the cpu backend: a convolution Winograd can run has three candidates
-// (im2col GEMM, F(2x2,r x r), F(4x4,r x r) for r = 3 or 5); the pick is measured on the layer's real buffers once
-// per (layer shape, threads, kernel build) and process, as cuDNN's "find" does, or taken from a fixed rule.
+// (im2col GEMM, F(2x2,r x r), F(4x4,r x r) for r = 3 or 5), directly or, for a strided one, after a
+// space-to-depth rewrite; the pick is measured on the layer's real buffers once per (layer shape, threads,
+// kernel build) and process, as cuDNN's "find" does, or taken from a fixed rule.
 
 import type { BackendOptions } from '../backend.js';
 import type { KernelBuild } from './kernels.js';
 import type { WasmLayer } from './lower.js';
-import { type WinogradConv, winogradName, winogradVariantsFor } from './winograd.js';
+import { spaceToDepthCandidates, spaceToDepthName } from './space-to-depth.js';
+import { winogradName, winogradVariantsFor } from './winograd.js';
 
 /** For tests: when set, every convolution that has a candidate of this name runs it. */
 export const forcedConvAlgorithm: { name?: string } = {};
@@ -14,9 +16,13 @@ export const forcedConvAlgorithm: { name?: string } = {};
 const measured = new Map<string, string>();
 
 /** The shape signature of a convolution, the threads and the kernel build: what a measured pick depends on. */
-function layerKey(conv: WinogradConv, threads: number, build: KernelBuild): string {
+function layerKey(layer: WasmLayer, threads: number, build: KernelBuild): string | undefined {
+  const s2d = layer.spaceToDepth;
+  const conv = layer.winograd ?? s2d?.conv;
+  if (conv === undefined) return undefined;
   const { images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, kernel } = conv;
-  return [images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, kernel, threads, build].join(' ');
+  const strided = s2d === undefined ? [] : ['s2d', s2d.channels, s2d.height, s2d.width, ...s2d.strides, s2d.padTop, s2d.padLeft];
+  return [images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, kernel, ...strided, threads, build].join(' ');
 }
 
 /**
@@ -25,12 +31,15 @@ function layerKey(conv: WinogradConv, threads: number, build: KernelBuild): stri
  * 2 Zen 3 cores at batch 8, F(4x4) beat both F(2x2) and the GEMM on every 3x3 layer of CaffeNet and
  * GoogLeNet, 7x7 outputs too, and on every 5x5 layer: CaffeNet's conv2 2.7x faster than the GEMM.)
  */
-function heuristic(layer: WasmLayer, conv: WinogradConv): string {
+function heuristic(layer: WasmLayer): string {
+  const conv = layer.winograd ?? layer.spaceToDepth?.conv;
+  if (conv === undefined) return layer.algorithm;
   const cg = conv.channels / conv.groups;
   const mg = conv.outChannels / conv.groups;
   const side = conv.kernel === 5 ? 7 : 8;
   const f4 = winogradVariantsFor(conv.kernel).find((v) => v.m === 4)!;
-  return cg >= 16 && mg >= 16 && conv.outHeight >= side && conv.outWidth >= side ? winogradName(f4) : layer.algorithm;
+  if (cg < 16 || mg < 16 || conv.outHeight < side || conv.outWidth < side) return layer.algorithm;
+  return layer.spaceToDepth === undefined ? winogradName(f4) : spaceToDepthName(layer.spaceToDepth, f4);
 }
 
 /**
@@ -40,19 +49,22 @@ function heuristic(layer: WasmLayer, conv: WinogradConv): string {
  * winograd.test.ts and zoo.test.ts check it.)
  */
 export function candidates(layer: WasmLayer, options: BackendOptions, build: KernelBuild): string[] {
-  const conv = layer.winograd;
-  if (conv === undefined) return [layer.algorithm];
-  const all = [layer.algorithm, ...winogradVariantsFor(conv.kernel).map(winogradName)];
+  const key = layerKey(layer, options.threads, build);
+  if (key === undefined) return [layer.algorithm];
+  const all = [layer.algorithm];
+  if (layer.winograd !== undefined) all.push(...winogradVariantsFor(layer.winograd.kernel).map(winogradName));
+  if (layer.spaceToDepth !== undefined) all.push(...spaceToDepthCandidates(layer.spaceToDepth));
   const forced = forcedConvAlgorithm.name;
-  if (forced !== undefined) return [all.includes(forced) ? forced : layer.algorithm];
-  if (options.tune === 'heuristic') return [heuristic(layer, conv)];
-  const known = measured.get(layerKey(conv, options.threads, build));
+  if (forced !== undefined) return [all.find((name) => name === forced || name.endsWith(`+ ${forced}`)) ?? layer.algorithm];
+  if (options.tune === 'heuristic') return [heuristic(layer)];
+  const known = measured.get(key);
   return known !== undefined && all.includes(known) ? [known] : all;
 }
 
 /** Remembers a measured pick for the layers of this shape. */
 export function rememberPick(layer: WasmLayer, threads: number, build: KernelBuild, name: string): void {
-  if (layer.winograd !== undefined) measured.set(layerKey(layer.winograd, threads, build), name);
+  const key = layerKey(layer, threads, build);
+  if (key !== undefined) measured.set(key, name);
 }
 
 /**

@@ -151,6 +151,43 @@ describe('cpu backend: Winograd convolution against the reference', () => {
   });
 });
 
+/** Strided convolutions Winograd runs after space-to-depth: CaffeNet's and GoogLeNet's first layers cut down, and edges. */
+const stridedCases: readonly (ConvCase & { r: 3 | 5 })[] = [
+  { x: [1, 3, 47, 47], m: 10, kernel: 11, strides: [4, 4], bias: true, r: 3 },
+  { x: [2, 3, 31, 29], m: 8, kernel: 7, strides: [2, 2], pads: [3, 3, 3, 3], r: 5 },
+  { x: [1, 4, 23, 19], m: 6, kernel: 11, strides: [4, 4], group: 2, pads: [2, 1, 0, 3], bias: true, r: 3 },
+  { x: [3, 2, 20, 17], m: 5, kernel: 6, strides: [2, 2], autoPad: 'SAME_UPPER', r: 3 },
+  { x: [1, 3, 9, 9], m: 4, kernel: 9, strides: [3, 3], r: 3 },
+  { x: [1, 2, 12, 40], m: 3, kernel: 8, strides: [4, 2], bias: true, r: 5 },
+  { x: [2, 5, 11, 13], m: 6, kernel: 3, strides: [2, 1], pads: [0, 2, 1, 0], r: 3 },
+];
+
+describe('cpu backend: strided convolutions through space-to-depth and Winograd', () => {
+  it.each(stridedCases.map((c, i) => [i, c] as const))('case %i %j', async (i, c) => {
+    const x = inputOf(c);
+    const names = c.r === 3 ? [f2, f4] : [f2r5, f4r5];
+    for (const [name, tolerance] of [[names[0], c.r === 3 ? 1e-6 : 3e-6], [names[1], 1e-5]] as const) {
+      for (const epilogue of ['none', 'relu'] as const) {
+        const graph = convGraph(c, i, epilogue);
+        const want = await reference(graph, x);
+        forcedConvAlgorithm.name = name;
+        const one = await run(graph, x, { threads: 1 });
+        const two = await run(graph, x, { threads: 2 });
+        const label = `case ${i} ${name} ${epilogue}`;
+        expect(one.algorithm, label).toBe(`space-to-depth ${c.strides![0]}x${c.strides![1]} + ${name}`);
+        expect(winogradError(graph, x, one.y, want), label).toBeLessThanOrEqual(tolerance);
+        expect(Buffer.from(two.y.buffer).equals(Buffer.from(one.y.buffer)), `${label}: 1 and 2 threads differ`).toBe(true);
+      }
+    }
+  });
+
+  it('leaves a strided convolution that would not gain to the GEMM', async () => {
+    const c: ConvCase = { x: [1, 4, 9, 9], m: 4, kernel: 3, strides: [2, 2], pads: [1, 1, 1, 1] };
+    forcedConvAlgorithm.name = f4;
+    expect((await run(convGraph(c, 0, 'none'), inputOf(c), { threads: 1 })).algorithm).toBe('gemm im2col 6x8');
+  });
+});
+
 describe('cpu backend: Winograd transforms', () => {
   // In float64, A^T [(G g) . (B^T d)] is the correlation of d with g: the matrices are consistent.
   it.each(winogradVariants.map((v) => [`F(${v.m},${v.r})`, v] as const))('%s computes the correlation', (_, v) => {

@@ -509,6 +509,36 @@ export function f32_concat(prm: usize, ith: i32, nth: i32): void {
   return f32x4.replace_lane(v, 3, load<f32>(p + 3 * step));
 }
 
+/** Stores the transpose of the 4x4 matrix whose rows are a, b, c and d: its rows 0 .. count-1 at dst, dst + ds, ... */
+@inline function storeTransposed(a: v128, b: v128, c: v128, d: v128, dst: usize, ds: usize, count: i32): void {
+  const ab0 = i32x4.shuffle(a, b, 0, 4, 1, 5), ab1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
+  const cd0 = i32x4.shuffle(c, d, 0, 4, 1, 5), cd1 = i32x4.shuffle(c, d, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(ab0, cd0, 0, 1, 4, 5));
+  if (count > 1) v128.store(dst + ds, i32x4.shuffle(ab0, cd0, 2, 3, 6, 7));
+  if (count > 2) v128.store(dst + 2 * ds, i32x4.shuffle(ab1, cd1, 0, 1, 4, 5));
+  if (count > 3) v128.store(dst + 3 * ds, i32x4.shuffle(ab1, cd1, 2, 3, 6, 7));
+}
+
+/**
+ * g[s] (16 bytes apart) = lanes src[s], src[m + s], src[2m + s], src[3m + s] for s < alpha: column s of
+ * four neighbouring tiles m floats apart. Tiles of 2 and 4 are read as vectors and shuffled; the row
+ * must be readable 16 bytes past the last tile's window (the input transform's rows are padded to it).
+ */
+@inline function gatherTiles(src: usize, m: i32, alpha: i32, g: usize): void {
+  if (m == 4) {
+    const v0 = v128.load(src), v1 = v128.load(src, 16), v2 = v128.load(src, 32), v3 = v128.load(src, 48), v4 = v128.load(src, 64);
+    storeTransposed(v0, v1, v2, v3, g, 16, 4);
+    storeTransposed(v1, v2, v3, v4, g + 64, 16, alpha - 4);
+  } else if (m == 2) {
+    for (let s = 0; s < alpha; s++) {
+      const at = src + <usize>s * 4;
+      v128.store(g + <usize>s * 16, i32x4.shuffle(v128.load(at), v128.load(at, 16), 0, 2, 4, 6));
+    }
+  } else {
+    for (let s = 0; s < alpha; s++) v128.store(g + <usize>s * 16, gather4(src + <usize>s * 4, <usize>m * 4));
+  }
+}
+
 /**
  * f32_winograd_input__simd128: V[xi * alpha + nu][c][t] = (B^T d B)[xi][nu] for the alpha x alpha window d of
  * channel c that tile t reads (zero outside the input); tiles t run over the images of the job, row-major
@@ -555,7 +585,7 @@ export function f32_winograd_input__simd128(prm: usize, ith: i32, nth: i32): voi
       const lanes = min(4, tw - tx);
       for (let xi = 0; xi < alpha; xi++) {
         const src = e + <usize>xi * rowBytes + <usize>tx * tileBytes;
-        for (let s = 0; s < alpha; s++) v128.store(g + <usize>s * 16, gather4(src + <usize>s * 4, tileBytes));
+        gatherTiles(src, m, alpha, g);
         const dst = vRow + <usize>(xi * alpha) * posStride + <usize>tx * 4;
         if (lanes == 4) {
           winogradBT(variant, g, 16, dst, posStride);
@@ -606,6 +636,25 @@ export function f32_winograd_output__simd128(prm: usize, ith: i32, nth: i32): vo
       for (let u = 0; u < rows; u++) {
         const out = plane + <usize>((ty * m + u) * ow) * 4;
         winogradAT(variant, sp + <usize>(u * alpha) * 16, 16, sq, 16);
+        if ((tx + 4) * m <= ow && (m == 4 || m == 2)) {
+          // Four whole tiles: the row's 4m outputs are the transpose of the m vectors, stored as vectors.
+          let a0 = f32x4.add(v128.load(sq), b), a1 = f32x4.add(v128.load(sq, 16), b);
+          let a2 = m == 4 ? f32x4.add(v128.load(sq, 32), b) : zero, a3 = m == 4 ? f32x4.add(v128.load(sq, 48), b) : zero;
+          if (act == 1) {
+            a0 = f32x4.max(a0, zero); a1 = f32x4.max(a1, zero); a2 = f32x4.max(a2, zero); a3 = f32x4.max(a3, zero);
+          } else if (act == 2) {
+            a0 = f32x4.min(f32x4.max(a0, lov), hiv); a1 = f32x4.min(f32x4.max(a1, lov), hiv);
+            a2 = f32x4.min(f32x4.max(a2, lov), hiv); a3 = f32x4.min(f32x4.max(a3, lov), hiv);
+          }
+          const dst = out + <usize>(tx * m) * 4;
+          if (m == 4) {
+            storeTransposed(a0, a1, a2, a3, dst, 16, 4);
+          } else {
+            v128.store(dst, i32x4.shuffle(a0, a1, 0, 4, 1, 5));
+            v128.store(dst, i32x4.shuffle(a0, a1, 2, 6, 3, 7), 16);
+          }
+          continue;
+        }
         for (let vv = 0; vv < m; vv++) {
           let acc = f32x4.add(v128.load(sq + <usize>vv * 16), b);
           if (act == 1) acc = f32x4.max(acc, zero);
@@ -618,5 +667,44 @@ export function f32_winograd_output__simd128(prm: usize, ith: i32, nth: i32): vo
         }
       }
     }
+  }
+}
+
+/**
+ * f32_space_to_depth: z[n][(c * sh + py) * sw + px][i][j] = x[n][c][i * sh + py - pt][j * sw + px - pl], zero
+ * outside x. A convolution with strides sh, sw over x is a convolution with unit strides over z, with
+ * sh * sw times the channels and a kernel ceil(kh / sh) x ceil(kw / sw), which Winograd can run. Work items
+ * are rows of z. Parameters: 0 x, 1 z, 2 images, 3 channels, 4 h, 5 w, 6 sh, 7 sw, 8 pad top, 9 pad left,
+ * 10 z's height, 11 z's width.
+ */
+export function f32_space_to_depth(prm: usize, ith: i32, nth: i32): void {
+  const x = <usize>param(prm, 0), z = <usize>param(prm, 1);
+  const images = param(prm, 2), channels = param(prm, 3), h = param(prm, 4), w = param(prm, 5);
+  const sh = param(prm, 6), sw = param(prm, 7), pt = param(prm, 8), pl = param(prm, 9);
+  const zh = param(prm, 10), zw = param(prm, 11);
+  const items = images * channels * sh * sw * zh;
+  const first = <i32>((<i64>items * ith) / nth), last = <i32>((<i64>items * (ith + 1)) / nth);
+  for (let item = first; item < last; item++) {
+    const i = item % zh, plane = item / zh;
+    const px = plane % sw, py = (plane / sw) % sh, nc = plane / (sw * sh);
+    const dst = z + <usize>item * <usize>zw * 4;
+    const iy = i * sh + py - pt;
+    if (<u32>iy >= <u32>h) {
+      memory.fill(dst, 0, <usize>zw * 4);
+      continue;
+    }
+    const src = x + (<usize>nc * <usize>h + <usize>iy) * <usize>w * 4;
+    // The columns j whose source px - pl + j * sw lies in [0, w).
+    const j0 = min(zw, max(0, (pl - px + sw - 1) / sw));
+    const lastSource = w - 1 - px + pl;
+    const j1 = lastSource < 0 ? j0 : max(j0, min(zw, lastSource / sw + 1));
+    memory.fill(dst, 0, <usize>j0 * 4);
+    let s = src + <usize>(j0 * sw + px - pl) * 4;
+    const step = <usize>sw * 4;
+    for (let j = j0; j < j1; j++) {
+      store<f32>(dst + <usize>j * 4, load<f32>(s));
+      s += step;
+    }
+    memory.fill(dst + <usize>j1 * 4, 0, <usize>(zw - j1) * 4);
   }
 }
