@@ -4,6 +4,7 @@ import { Attrs } from '../../ops/op.js';
 import { axisPads, readWindowAttrs } from '../../ops/sliding-window.js';
 import { BMode, type GemmJob, type Im2colWindow, packWeights } from './jobs.js';
 import { type PlainLayer, lowerPlainNode } from './lower-plain.js';
+import type { FftConv } from './fft.js';
 import { type SpaceToDepthConv, spaceToDepthOf } from './space-to-depth.js';
 import type { WinogradConv } from './winograd.js';
 
@@ -27,6 +28,8 @@ export interface WasmLayer {
   readonly winograd?: WinogradConv;
   /** A strided convolution that Winograd can run after a space-to-depth rewrite. */
   readonly spaceToDepth?: SpaceToDepthConv;
+  /** A convolution with unit strides and dilations and a kernel of 5 taps or more, which FFT can run. */
+  readonly fft?: FftConv;
   /** The GEMM job without addresses (a, b, bias, c and scratch are filled in when memory is planned). */
   readonly job: Omit<GemmJob, 'a' | 'b' | 'bias' | 'c' | 'scratch'>;
 }
@@ -94,7 +97,8 @@ function lowerConv(graph: Graph, node: Node): WasmLayer | undefined {
   };
   const plane = height * width * 4;
   const r = w.shape[2];
-  const winograd = (r === 3 || r === 5) && w.shape[3] === r && window.strides.every((s) => s === 1) && window.dilations.every((d) => d === 1);
+  const unit = window.strides.every((s) => s === 1) && window.dilations.every((d) => d === 1);
+  const winograd = (r === 3 || r === 5) && w.shape[3] === r && unit;
   const weights = w.toFloat32();
   return {
     input: node.inputs[0],
@@ -106,6 +110,9 @@ function lowerConv(graph: Graph, node: Node): WasmLayer | undefined {
     algorithm: pointwise ? 'gemm 1x1 6x8' : 'gemm im2col 6x8',
     winograd: winograd
       ? { images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, kernel: r, weights }
+      : undefined,
+    fft: unit && Math.max(w.shape[2], w.shape[3]) >= 5
+      ? { images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, kernel: [w.shape[2], w.shape[3]], weights }
       : undefined,
     spaceToDepth: spaceToDepthOf({
       images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, weights,

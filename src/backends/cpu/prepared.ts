@@ -13,6 +13,7 @@ import { type WasmLayer, lowerNode } from './lower.js';
 import type { PlainLayer } from './lower-plain.js';
 import { ThreadPool } from './pool.js';
 import { candidates, fastest, rememberPick } from './tune.js';
+import { type FftPlan, encodeFft, fftSizeOf, fftWeights, fftZeroFloats, planFft } from './fft.js';
 import { encodeSpaceToDepth, spaceToDepthBytes, winogradAfterSpaceToDepth } from './space-to-depth.js';
 import { type WinogradConv, type WinogradPlan, encodeWinograd, planWinograd, winogradVariantOf, winogradWeights } from './winograd.js';
 import { alphaOf } from './winograd-transforms.js';
@@ -146,6 +147,7 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   let scratchBytes = 0;
   let workspaceBytes = 0;
   let spaceToDepthWorkspace = 0;
+  const fftPlans = new Map<string, FftPlan>();
   for (const [index, layer] of layers) {
     if (layer.kind === 'plain') {
       scratchBytes = Math.max(scratchBytes, Math.ceil(layer.scratchBytes / 64) * 64);
@@ -155,6 +157,14 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     const names = candidates(layer, options, kernelBuild);
     choices.set(index, names);
     for (const name of names) {
+      const tile = fftSizeOf(name);
+      if (tile !== undefined) {
+        const plan = planFft(layer.fft!, tile);
+        fftPlans.set(`${index} ${name}`, plan);
+        scratchBytes = Math.max(scratchBytes, Math.ceil(plan.threadScratchBytes / 64) * 64);
+        workspaceBytes = Math.max(workspaceBytes, plan.workspaceBytes);
+        continue;
+      }
       const winograd = winogradOf(layer, name);
       if (winograd === undefined) continue;
       if (winograd.conv !== layer.winograd) spaceToDepthWorkspace = Math.max(spaceToDepthWorkspace, spaceToDepthBytes(layer.spaceToDepth!));
@@ -196,6 +206,16 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     const [b, c] = [resident.get(layer.input)!.offset, resident.get(layer.output)!.offset];
     const bias = keep(layer.bias);
     for (const { name, dispatches } of step.candidates) {
+      const fftPlan = fftPlans.get(`${step.index} ${name}`);
+      if (fftPlan !== undefined) {
+        const conv = layer.fft!;
+        const at = {
+          x: b, y: c, u: keep(fftWeights(conv, fftPlan.n)), bias,
+          zeros: arena.permanent(fftZeroFloats(conv, fftPlan.n) * 4), workspace, scratch, scratchStride: scratchBytes,
+        };
+        for (const [kernel, params] of encodeFft(conv, fftPlan, at, layer.job.relu, layer.job.clip, threads)) dispatches.push([kernel, keep(params)]);
+        continue;
+      }
       const plan = planOf(step.index, name);
       if (plan !== undefined) {
         const { conv } = winogradOf(layer, name)!;

@@ -1,13 +1,15 @@
 // The per-layer choice of algorithm on the cpu backend: a convolution Winograd can run has three candidates
 // (im2col GEMM, F(2x2,r x r), F(4x4,r x r) for r = 3 or 5), directly or, for a strided one, after a
-// space-to-depth rewrite; the pick is measured on the layer's real buffers once per (layer shape, threads,
+// space-to-depth rewrite, and one with a kernel of 5 taps or more also FFT where it can win; the pick is measured on the layer's real buffers once per (layer shape, threads,
 // kernel build) and process, as cuDNN's "find" does, or taken from a fixed rule.
 
 import type { BackendOptions } from '../backend.js';
 import type { KernelBuild } from './kernels.js';
 import type { WasmLayer } from './lower.js';
+import { fftName, fftTileFor } from './fft.js';
 import { spaceToDepthCandidates, spaceToDepthName } from './space-to-depth.js';
-import { winogradName, winogradVariantsFor } from './winograd.js';
+import { fftSizes } from './wasm/fft-emit.js';
+import { winogradGemmWork, winogradName, winogradVariantsFor } from './winograd.js';
 
 /** For tests: when set, every convolution that has a candidate of this name runs it. */
 export const forcedConvAlgorithm: { name?: string } = {};
@@ -16,13 +18,10 @@ export const forcedConvAlgorithm: { name?: string } = {};
 const measured = new Map<string, string>();
 
 /** The shape signature of a convolution, the threads and the kernel build: what a measured pick depends on. */
-function layerKey(layer: WasmLayer, threads: number, build: KernelBuild): string | undefined {
-  const s2d = layer.spaceToDepth;
-  const conv = layer.winograd ?? s2d?.conv;
-  if (conv === undefined) return undefined;
-  const { images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, kernel } = conv;
-  const strided = s2d === undefined ? [] : ['s2d', s2d.channels, s2d.height, s2d.width, ...s2d.strides, s2d.padTop, s2d.padLeft];
-  return [images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, kernel, ...strided, threads, build].join(' ');
+function layerKey(layer: WasmLayer, threads: number, build: KernelBuild): string {
+  const { images, groups, mg, np, k, bImage, window: w } = layer.job;
+  const windowKey = w === undefined ? [] : [w.height, w.width, w.outWidth, ...w.kernel, ...w.strides, ...w.padsBegin, ...w.dilations];
+  return [images, groups, mg, np, k, bImage, ...windowKey, threads, build].join(' ');
 }
 
 /**
@@ -49,22 +48,32 @@ function heuristic(layer: WasmLayer): string {
  * winograd.test.ts and zoo.test.ts check it.)
  */
 export function candidates(layer: WasmLayer, options: BackendOptions, build: KernelBuild): string[] {
-  const key = layerKey(layer, options.threads, build);
-  if (key === undefined) return [layer.algorithm];
   const all = [layer.algorithm];
-  if (layer.winograd !== undefined) all.push(...winogradVariantsFor(layer.winograd.kernel).map(winogradName));
+  let rival = Infinity;
+  if (layer.winograd !== undefined) {
+    const variants = winogradVariantsFor(layer.winograd.kernel);
+    all.push(...variants.map(winogradName));
+    rival = Math.min(...variants.map((v) => winogradGemmWork(layer.winograd!, v)));
+  }
   if (layer.spaceToDepth !== undefined) all.push(...spaceToDepthCandidates(layer.spaceToDepth));
   const forced = forcedConvAlgorithm.name;
-  if (forced !== undefined) return [all.find((name) => name === forced || name.endsWith(`+ ${forced}`)) ?? layer.algorithm];
+  if (forced !== undefined) {
+    const [kh, kw] = layer.fft?.kernel ?? [Infinity, Infinity];
+    const ffts = fftSizes.filter((n) => kh <= n / 2 && kw <= n / 2).map(fftName);
+    return [[...all, ...ffts].find((name) => name === forced || name.endsWith(`+ ${forced}`)) ?? layer.algorithm];
+  }
+  // FFT where it can win (fewer multiplies than the rest, weights that fit): see fft.ts.
+  const tile = layer.fft === undefined ? undefined : fftTileFor(layer.fft, rival);
+  if (tile !== undefined) all.push(fftName(tile));
+  if (all.length === 1) return all;
   if (options.tune === 'heuristic') return [heuristic(layer)];
-  const known = measured.get(key);
+  const known = measured.get(layerKey(layer, options.threads, build));
   return known !== undefined && all.includes(known) ? [known] : all;
 }
 
 /** Remembers a measured pick for the layers of this shape. */
 export function rememberPick(layer: WasmLayer, threads: number, build: KernelBuild, name: string): void {
-  const key = layerKey(layer, threads, build);
-  if (key !== undefined) measured.set(key, name);
+  measured.set(layerKey(layer, threads, build), name);
 }
 
 /**

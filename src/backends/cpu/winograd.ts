@@ -79,6 +79,13 @@ export function winogradWeights(conv: WinogradConv, v: WinogradVariant): Float32
   return packWeights(u, alpha * alpha * conv.groups, outc / conv.groups, cg);
 }
 
+/** Multiply-adds of the GEMMs per image, counting the columns the GEMM pads to 8. */
+export function winogradGemmWork(conv: WinogradConv, v: WinogradVariant): number {
+  const tiles = Math.ceil(conv.outHeight / v.m) * Math.ceil(conv.outWidth / v.m);
+  const columns = Math.ceil((conv.images * tiles) / tileCols) * tileCols;
+  return (alphaOf(v) ** 2 * conv.outChannels * (conv.channels / conv.groups) * columns) / conv.images;
+}
+
 /** V and M of one pass stay within this many bytes (L3-sized) where one image allows it. */
 const passBytesTarget = 8 << 20;
 

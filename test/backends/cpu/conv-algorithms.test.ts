@@ -1,14 +1,17 @@
 /**
- * Winograd F(2x2,3x3), F(4x4,3x3), F(2x2,5x5) and F(4x4,5x5) on the cpu backend, forced through the test
- * hook, against the reference backend over edge shapes (1x1, 2x2, odd and prime sizes, one and several
- * channels, groups, pads 0, 1 or 2, asymmetric and auto_pad, batch 1 and 3, ReLU and Clip epilogues), on 1
- * and 2 threads with bit-identical results; then the transforms' matrices in float64, and the measured and
- * the heuristic picks.
+ * The cpu backend's convolution algorithms beside the im2col GEMM, forced through the test hook, against the
+ * reference backend over edge shapes (1x1, 2x2, odd and prime sizes, one and several channels, groups,
+ * pads 0 to 4, asymmetric and auto_pad, batch 1 to 3, ReLU and Clip epilogues), on 1 and 2 threads with
+ * bit-identical results: Winograd F(2x2,3x3), F(4x4,3x3), F(2x2,5x5) and F(4x4,5x5); strided convolutions
+ * through space-to-depth and Winograd; FFT on 16x16 and 32x32 tiles (kernels 5 to 16). Then the Winograd
+ * matrices in float64, and the measured and the heuristic picks.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BackendOptions } from '../../../src/backends/backend.js';
 import { prepareCpu } from '../../../src/backends/cpu/prepared.js';
-import { forcedConvAlgorithm } from '../../../src/backends/cpu/tune.js';
+import type { WasmLayer } from '../../../src/backends/cpu/lower.js';
+import { lowerNode } from '../../../src/backends/cpu/lower.js';
+import { candidates, forcedConvAlgorithm } from '../../../src/backends/cpu/tune.js';
 import { alphaOf, winogradMatrices, winogradVariants } from '../../../src/backends/cpu/winograd-transforms.js';
 import { referenceBackend } from '../../../src/backends/reference/index.js';
 import { Tensor } from '../../../src/core/tensor.js';
@@ -139,7 +142,7 @@ describe('cpu backend: Winograd convolution against the reference', () => {
   }
 
   it('runs on the plain SIMD build too', async () => {
-    for (const [name, sweep] of [[f2, cases], [f4, cases], [f2r5, cases5], [f4r5, cases5]] as const) {
+    for (const [name, sweep] of [[f2, cases], [f4, cases], [f2r5, cases5], [f4r5, cases5], ['fft 16x16', cases5], ['fft 32x32', cases5]] as const) {
       for (const i of [4, 9]) {
         const graph = convGraph(sweep[i], i, 'relu');
         const x = inputOf(sweep[i]);
@@ -188,6 +191,36 @@ describe('cpu backend: strided convolutions through space-to-depth and Winograd'
   });
 });
 
+/** Convolutions with kernels of 5 taps or more and unit strides: what FFT runs. */
+const fftCases: readonly ConvCase[] = [
+  ...cases5,
+  { x: [2, 3, 20, 18], m: 5, kernel: 7, pads: [3, 3, 3, 3], bias: true },
+  { x: [1, 4, 9, 30], m: 6, kernel: 9, pads: [0, 4, 2, 1], group: 2 },
+  { x: [1, 2, 40, 35], m: 3, kernel: 5, pads: [2, 2, 2, 2], bias: true },
+  { x: [1, 2, 16, 16], m: 2, kernel: 16, pads: [0, 0, 0, 0] },
+];
+
+describe('cpu backend: FFT convolution against the reference', () => {
+  // The worst error of the sweep is about 5e-8 of the output's scale, a hundredth of F(4x4,5x5)'s.
+  for (const [name, tolerance] of [['fft 16x16', 5e-7], ['fft 32x32', 5e-7]] as const) {
+    it.each(fftCases.map((c, i) => [i, c] as const))(`${name}: case %i %j`, async (i, c) => {
+      const x = inputOf(c);
+      const fits = c.kernel <= (name === 'fft 16x16' ? 8 : 16);
+      for (const epilogue of ['none', 'relu', 'clip'] as const) {
+        const graph = convGraph(c, i, epilogue);
+        const want = await reference(graph, x);
+        forcedConvAlgorithm.name = name;
+        const one = await run(graph, x, { threads: 1 });
+        const two = await run(graph, x, { threads: 2 });
+        const label = `case ${i} ${epilogue}`;
+        expect(one.algorithm, label).toBe(fits ? name : 'gemm im2col 6x8');
+        expect(winogradError(graph, x, one.y, want), label).toBeLessThanOrEqual(tolerance);
+        expect(Buffer.from(two.y.buffer).equals(Buffer.from(one.y.buffer)), `${label}: 1 and 2 threads differ`).toBe(true);
+      }
+    });
+  }
+});
+
 describe('cpu backend: Winograd transforms', () => {
   // In float64, A^T [(G g) . (B^T d)] is the correlation of d with g: the matrices are consistent.
   it.each(winogradVariants.map((v) => [`F(${v.m},${v.r})`, v] as const))('%s computes the correlation', (_, v) => {
@@ -230,6 +263,25 @@ describe('cpu backend: the per-layer choice of convolution algorithm', () => {
     const x = inputOf(c);
     const got = await run(graph, x, { threads: 2, tune: 'measure' });
     expect(['gemm im2col 6x8', f2r5, f4r5]).toContain(got.algorithm);
+    expect(relativeError(got.y, await reference(graph, x))).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('offers FFT on a 5x5 layer where it can win, not at batch 1', async () => {
+    const offered = (images: number): string[] => {
+      const graph = convGraph({ x: [images, 16, 28, 28], m: 32, kernel: 5, pads: [2, 2, 2, 2] }, 0, 'none');
+      return candidates(lowerNode(graph, graph.nodes[0]) as WasmLayer, { precision: 'fp32', threads: 2, tune: 'measure' }, 'relaxed');
+    };
+    expect(offered(8)).toEqual(['gemm im2col 6x8', f2r5, f4r5, 'fft 32x32']);
+    // One 32x32 tile per image: at batch 1 the GEMM would pad its one column to eight.
+    expect(offered(1)).toEqual(['gemm im2col 6x8', f2r5, f4r5]);
+  });
+
+  it('measures FFT against the rest and runs the winner', async () => {
+    const c: ConvCase = { x: [8, 16, 28, 28], m: 24, kernel: 5, pads: [2, 2, 2, 2], bias: true };
+    const graph = convGraph(c, 3, 'relu');
+    const x = inputOf(c);
+    const got = await run(graph, x, { threads: 2, tune: 'measure' });
+    expect(['gemm im2col 6x8', f2r5, f4r5, 'fft 32x32']).toContain(got.algorithm);
     expect(relativeError(got.y, await reference(graph, x))).toBeLessThanOrEqual(1e-4);
   });
 
