@@ -385,6 +385,18 @@ export function f16_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
         }
         v128.store(out + <usize>ox * 4, acc);
       }
+    } else if (sw == 2) {
+      // Four outputs from the even lanes of two vectors per tap, while both vectors lie in the row.
+      for (; ox + 4 <= ow && 2 * ox + 7 + kw <= tw; ox += 4) {
+        const t = tp + <usize>(2 * ox) * 4;
+        let acc = i32x4.shuffle(v128.load(t), v128.load(t, 16), 0, 2, 4, 6);
+        for (let k = 1; k < kw; k++) {
+          const at = t + <usize>k * 4;
+          const b = i32x4.shuffle(v128.load(at), v128.load(at, 16), 0, 2, 4, 6);
+          acc = isMax ? f32x4.max(acc, b) : f32x4.add(acc, b);
+        }
+        v128.store(out + <usize>ox * 4, acc);
+      }
     }
     for (; ox < ow; ox++) {
       const t = tp + <usize>(ox * sw) * 4;
