@@ -200,7 +200,7 @@ export interface FftBuffers {
 export const fftZeroFloats = (conv: FftConv, n: number): number => fftBins(n) * 2 * conv.outChannels + 8;
 
 /** The kernels of every pass, in order, with their parameter blocks. */
-export function encodeFft(conv: FftConv, plan: FftPlan, at: FftBuffers, relu: boolean, clip: readonly [number, number] | undefined, threads: number): [KernelName, Int32Array][] {
+export function encodeFft(conv: FftConv, plan: FftPlan, at: FftBuffers, relu: boolean, clip: readonly [number, number] | undefined, threads: number, yImageBytes = conv.outChannels * conv.outHeight * conv.outWidth * 4): [KernelName, Int32Array][] {
   const { n, mh, mw, tileRows, tileColumns } = plan;
   const bins = fftBins(n);
   const cg = conv.channels / conv.groups;
@@ -213,7 +213,7 @@ export function encodeFft(conv: FftConv, plan: FftPlan, at: FftBuffers, relu: bo
     const v = at.workspace;
     const mb = at.workspace + roundUp(bins * 2 * conv.channels * ld * 4, 64);
     const x = at.x + n0 * conv.channels * conv.height * conv.width * 4;
-    const y = at.y + n0 * conv.outChannels * conv.outHeight * conv.outWidth * 4;
+    const y = at.y + n0 * yImageBytes;
     dispatches.push(['f32_fft_input__simd128', Int32Array.from([
       x, v, at.scratch, at.scratchStride, images, conv.channels, conv.height, conv.width,
       conv.padTop, conv.padLeft, tileRows, tileColumns, ld, mh, mw, n, conv.groups,
@@ -227,7 +227,7 @@ export function encodeFft(conv: FftConv, plan: FftPlan, at: FftBuffers, relu: bo
     }, threads)]);
     dispatches.push(['f32_fft_output__simd128', Int32Array.from([
       mb, y, at.bias, at.scratch, at.scratchStride, images, conv.outChannels, conv.outHeight, conv.outWidth,
-      tileRows, tileColumns, ld, mh, mw, epilogueCode(relu, clip), ...floatBits(clip ?? [0, 0]), n, conv.groups,
+      tileRows, tileColumns, ld, mh, mw, epilogueCode(relu, clip), ...floatBits(clip ?? [0, 0]), n, conv.groups, yImageBytes,
     ])]);
   }
   return dispatches;

@@ -1,10 +1,11 @@
-import { shapeSize } from '../../core/shape.js';
+import { normalizeAxis, shapeSize } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
 import { type Graph, type Node, isDefaultDomain, onnxOpset } from '../../ir/graph.js';
 import { withInferredTypes } from '../../ir/infer.js';
 import { widenFp16Weights } from '../../passes/to-fp16.js';
 import { type BackendOptions, type PreparedGraph, type Profile, drainProfile } from '../backend.js';
 import { constantClipBounds } from '../../ops/clip.js';
+import { Attrs } from '../../ops/op.js';
 import { runNode } from '../reference/interpreter.js';
 import { ArenaPlanner } from './arena.js';
 import { encodeGemmJob, encodeGemvJob, gemmScratchBytes } from './jobs.js';
@@ -94,6 +95,29 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     if (node.op !== 'Cast' || !graph.initializers.has(node.inputs[0])) return;
     const readers = consumers.get(node.outputs[0]) ?? [];
     if (readers.length > 0 && readers.every((r) => layers.get(r)?.kind === 'gemv16')) fused.add(i);
+  });
+
+  // A Concat along the channels of 4-D values whose every input is a convolution's output that only it
+  // reads never runs: each convolution writes its slice of the Concat's output, whose images are then
+  // further apart than the convolution's own.
+  const slices = new Map<string, { readonly concat: string; readonly offset: number; readonly imageBytes: number }>();
+  const producerOf = new Map<string, WasmLayer>();
+  for (const layer of layers.values()) if (layer.kind === 'gemm' && layer.job.cImage > 0) producerOf.set(layer.output, layer);
+  nodes.forEach((node, i) => {
+    if (node.op !== 'Concat' || layers.get(i)?.kind !== 'plain' || graph.inputs.some((v) => node.inputs.includes(v.name))) return;
+    const y = shapeOf(graph, node.outputs[0]);
+    if (y.length !== 4 || normalizeAxis(new Attrs(node).int('axis', 0), 4, 'Concat') !== 1) return;
+    const distinct = new Set(node.inputs).size === node.inputs.length;
+    const inPlace = distinct && node.inputs.every((name) => producerOf.has(name) && !graphOutputs.has(name)
+      && (consumers.get(name) ?? []).every((r) => r === i));
+    if (!inPlace) return;
+    const plane = y[2] * y[3] * 4;
+    let channel = 0;
+    for (const name of node.inputs) {
+      slices.set(name, { concat: node.outputs[0], offset: channel * plane, imageBytes: y[1] * plane });
+      channel += shapeOf(graph, name)[1];
+    }
+    fused.add(i);
   });
 
   // A value is resident in the shared memory when a wasm layer reads or writes it; it lives from the
@@ -191,7 +215,15 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
       for (const name of node.outputs) if (residentNames.has(name)) place(name);
       return;
     }
-    place(layer.output);
+    const slice = slices.get(layer.output);
+    if (slice === undefined) {
+      place(layer.output);
+    } else {
+      // The slice lives in the Concat's output, which is planned at its first producer and never released with it.
+      place(slice.concat);
+      resident.set(layer.output, { offset: resident.get(slice.concat)!.offset + slice.offset, shape: shapeOf(graph, layer.output) });
+      released.add(layer.output);
+    }
     if (layer.kind === 'plain') {
       const encoded = layer.encode((name) => resident.get(name)!.offset, scratch, scratchBytes);
       const params = keep(encoded);
@@ -205,6 +237,8 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   for (const [step, layer] of pendingJobs) {
     const [b, c] = [resident.get(layer.input)!.offset, resident.get(layer.output)!.offset];
     const bias = keep(layer.bias);
+    // A convolution's images lie cImage bytes apart, more where it writes its slice of a Concat.
+    const yImageBytes = slices.get(layer.output)?.imageBytes ?? layer.job.cImage;
     for (const { name, dispatches } of step.candidates) {
       const fftPlan = fftPlans.get(`${step.index} ${name}`);
       if (fftPlan !== undefined) {
@@ -213,7 +247,7 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
           x: b, y: c, u: keep(fftWeights(conv, fftPlan.n)), bias,
           zeros: arena.permanent(fftZeroFloats(conv, fftPlan.n) * 4), workspace, scratch, scratchStride: scratchBytes,
         };
-        for (const [kernel, params] of encodeFft(conv, fftPlan, at, layer.job.relu, layer.job.clip, threads)) dispatches.push([kernel, keep(params)]);
+        for (const [kernel, params] of encodeFft(conv, fftPlan, at, layer.job.relu, layer.job.clip, threads, yImageBytes)) dispatches.push([kernel, keep(params)]);
         continue;
       }
       const plan = planOf(step.index, name);
@@ -229,13 +263,13 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
           x, y: c, u: keep(winogradWeights(conv, plan.variant)), bias,
           zeros: arena.permanent((positions * conv.outChannels + 8) * 4), workspace, scratch, scratchStride: scratchBytes,
         };
-        for (const [kernel, params] of encodeWinograd(conv, plan, at, layer.job.relu, layer.job.clip, threads)) dispatches.push([kernel, keep(params)]);
+        for (const [kernel, params] of encodeWinograd(conv, plan, at, layer.job.relu, layer.job.clip, threads, yImageBytes)) dispatches.push([kernel, keep(params)]);
         continue;
       }
       const a = keep(layer.weights);
       const encoded = layer.kind !== 'gemm'
         ? encodeGemvJob(a, b, bias, c, layer.job.mg, layer.job.k, layer.job.relu, layer.job.clip)
-        : encodeGemmJob({ ...layer.job, a, b, bias, c, scratch }, threads);
+        : encodeGemmJob({ ...layer.job, a, b, bias, c, scratch, cImage: yImageBytes }, threads);
       dispatches.push([layer.kind === 'gemv' ? 'f32_gemv_4x4' : layer.kind === 'gemv16' ? 'f16_gemv_4x4' : 'f32_conv_gemm_6x8', keep(encoded)]);
     }
   }

@@ -140,7 +140,7 @@ export interface WinogradBuffers {
 }
 
 /** The kernels of every pass, in order, with their parameter blocks. */
-export function encodeWinograd(conv: WinogradConv, plan: WinogradPlan, at: WinogradBuffers, relu: boolean, clip: readonly [number, number] | undefined, threads: number): [KernelName, Int32Array][] {
+export function encodeWinograd(conv: WinogradConv, plan: WinogradPlan, at: WinogradBuffers, relu: boolean, clip: readonly [number, number] | undefined, threads: number, yImageBytes = conv.outChannels * conv.outHeight * conv.outWidth * 4): [KernelName, Int32Array][] {
   const { variant, tileRows, tileColumns } = plan;
   const { m } = variant;
   const alpha = alphaOf(variant);
@@ -156,7 +156,7 @@ export function encodeWinograd(conv: WinogradConv, plan: WinogradPlan, at: Winog
     const v = at.workspace;
     const mb = at.workspace + roundUp(positions * conv.channels * ld * 4, 64);
     const x = at.x + n0 * conv.channels * conv.height * conv.width * 4;
-    const y = at.y + n0 * conv.outChannels * conv.outHeight * conv.outWidth * 4;
+    const y = at.y + n0 * yImageBytes;
     dispatches.push(['f32_winograd_input__simd128', Int32Array.from([
       x, v, at.scratch, at.scratchStride, images, conv.channels, conv.height, conv.width,
       conv.padTop, conv.padLeft, tileRows, tileColumns, ld, m, plan.rowWidth, alpha, index,
@@ -171,7 +171,7 @@ export function encodeWinograd(conv: WinogradConv, plan: WinogradPlan, at: Winog
     dispatches.push(['f32_winograd_output__simd128', Int32Array.from([
       mb, y, at.bias, at.scratch, at.scratchStride, images, conv.outChannels, conv.outHeight, conv.outWidth,
       tileRows, tileColumns, ld, m, epilogueCode(relu, clip), ...floatBits(clip ?? [0, 0]),
-      alpha, index,
+      alpha, index, yImageBytes,
     ])]);
   }
   return dispatches;

@@ -618,7 +618,8 @@ export function f32_winograd_input__simd128(prm: usize, ith: i32, nth: i32): voi
  * edges. Work items are (image, output channel, tile row), four tiles at a time. Parameters: 0 M, 1 y,
  * 2 bias, 3 scratch, 4 scratch bytes per thread, 5 images, 6 output channels, 7 oh, 8 ow, 9 tile rows,
  * 10 tile columns, 11 M's row stride (floats), 12 m, 13 epilogue (0 none, 1 ReLU, 2 Clip), 14 and 15
- * Clip's bounds (f32), 16 alpha, 17 variant (its index in winogradVariants).
+ * Clip's bounds (f32), 16 alpha, 17 variant (its index in winogradVariants), 18 bytes from one image of y
+ * to the next (more than its own size where the layer writes its slice of a Concat's output).
  */
 export function f32_winograd_output__simd128(prm: usize, ith: i32, nth: i32): void {
   const mb = <usize>param(prm, 0), y = <usize>param(prm, 1), bias = <usize>param(prm, 2);
@@ -627,7 +628,7 @@ export function f32_winograd_output__simd128(prm: usize, ith: i32, nth: i32): vo
   const th = param(prm, 9), tw = param(prm, 10), ldm = <usize>param(prm, 11), m = param(prm, 12);
   const act = param(prm, 13);
   const lo = reinterpret<f32>(param(prm, 14)), hi = reinterpret<f32>(param(prm, 15));
-  const alpha = param(prm, 16), variant = param(prm, 17);
+  const alpha = param(prm, 16), variant = param(prm, 17), yImage = <usize>param(prm, 18);
   const sq = sp + <usize>(m * alpha) * 16;
   const posStride = <usize>outc * ldm * 4;
   const lov = f32x4.splat(lo), hiv = f32x4.splat(hi), zero = f32x4.splat(0);
@@ -636,7 +637,7 @@ export function f32_winograd_output__simd128(prm: usize, ith: i32, nth: i32): vo
   for (let item = first; item < last; item++) {
     const ty = item % th, no = item / th;
     const o = no % outc, n = no / outc;
-    const plane = y + <usize>no * <usize>(oh * ow) * 4;
+    const plane = y + <usize>n * yImage + <usize>o * <usize>(oh * ow) * 4;
     const b = f32x4.splat(load<f32>(bias + <usize>o * 4));
     const mRow = mb + <usize>o * ldm * 4 + <usize>(n * th * tw + ty * tw) * 4;
     const rows = min(m, oh - ty * m);
@@ -830,7 +831,7 @@ export function f32_fft_input__simd128(prm: usize, ith: i32, nth: i32): void {
  * four consecutive tiles), the tiles in the lanes. Parameters: 0 M, 1 y, 2 bias, 3 scratch, 4 scratch
  * bytes per thread, 5 images, 6 output channels, 7 oh, 8 ow, 9 tile rows, 10 tile columns, 11 M's row
  * stride (floats), 12 mh, 13 mw, 14 epilogue (0 none, 1 ReLU, 2 Clip), 15 and 16 Clip's bounds (f32),
- * 17 n, 18 groups.
+ * 17 n, 18 groups, 19 bytes from one image of y to the next.
  */
 export function f32_fft_output__simd128(prm: usize, ith: i32, nth: i32): void {
   const mb = <usize>param(prm, 0), y = <usize>param(prm, 1), bias = <usize>param(prm, 2);
@@ -839,7 +840,7 @@ export function f32_fft_output__simd128(prm: usize, ith: i32, nth: i32): void {
   const th = param(prm, 9), tw = param(prm, 10), ldm = <usize>param(prm, 11), mh = param(prm, 12), mw = param(prm, 13);
   const act = param(prm, 14);
   const lo = reinterpret<f32>(param(prm, 15)), hi = reinterpret<f32>(param(prm, 16));
-  const n = param(prm, 17), groups = param(prm, 18);
+  const n = param(prm, 17), groups = param(prm, 18), yImage = <usize>param(prm, 19);
   const half = n >> 1;
   const mg = outc / groups;
   const binStride = <usize>(2 * outc) * ldm * 4, partStride = <usize>mg * ldm * 4;
@@ -885,7 +886,7 @@ export function f32_fft_output__simd128(prm: usize, ith: i32, nth: i32): void {
     // Each lane to its tile's outputs, cropped at the edges.
     for (let j = 0; j < lanes; j++) {
       const t = t0 + j, tx = t % tw, ty = (t / tw) % th, im = t / (tw * th);
-      const plane = y + (<usize>im * <usize>outc + <usize>o) * <usize>(oh * ow) * 4;
+      const plane = y + <usize>im * yImage + <usize>o * <usize>(oh * ow) * 4;
       const rows = min(mh, oh - ty * mh), columns = min(mw, ow - tx * mw);
       for (let u = 0; u < rows; u++) {
         const out = plane + <usize>((ty * mh + u) * ow + tx * mw) * 4, src = q + <usize>(u * mw) * 16 + <usize>j * 4;
