@@ -57,7 +57,8 @@ function softmaxOp(type: string, logarithm: boolean): OpDef {
 export const softmax = softmaxOp('Softmax', false);
 export const logSoftmax = softmaxOp('LogSoftmax', true);
 
-function softmaxAxis(node: Node, opset: number, rank: number): number {
+/** The axis a Softmax normalises from (opset < 13: the rows of the 2-D coercion start there). */
+export function softmaxAxis(node: Node, opset: number, rank: number): number {
   const axis = new Attrs(node).int('axis', opset < 13 ? 1 : -1);
   return normalizeAxis(axis, rank, `${node.op} node '${node.name}'`);
 }

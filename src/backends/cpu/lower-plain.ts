@@ -3,10 +3,11 @@ import type { Node } from '../../ir/graph.js';
 import { Attrs } from '../../ops/op.js';
 import { poolWindow } from '../../ops/pool-common.js';
 import { axisPads } from '../../ops/sliding-window.js';
+import { softmaxAxis } from '../../ops/softmax.js';
 import type { KernelName } from './kernels.js';
 
 /**
- * A node without weights that a wasm kernel runs (MaxPool, AveragePool, LRN, Concat): it reads and writes
+ * A node without weights that a wasm kernel runs (MaxPool, AveragePool, LRN, Concat, Softmax): it reads and writes
  * only activations, so its parameter block is encoded once every value has its address in the arena.
  */
 export interface PlainLayer {
@@ -22,8 +23,8 @@ export interface PlainLayer {
 
 type Shape = readonly number[];
 
-/** Lowers MaxPool, AveragePool, LRN and Concat over float32 values of concrete shape, or returns undefined. */
-export function lowerPlainNode(node: Node, shape: (name: string) => Shape | undefined): PlainLayer | undefined {
+/** Lowers MaxPool, AveragePool, LRN, Concat and Softmax over float32 values of concrete shape, or returns undefined. */
+export function lowerPlainNode(node: Node, shape: (name: string) => Shape | undefined, opset: number): PlainLayer | undefined {
   switch (node.op) {
     case 'MaxPool':
     case 'AveragePool':
@@ -32,6 +33,8 @@ export function lowerPlainNode(node: Node, shape: (name: string) => Shape | unde
       return lowerLrn(node, shape);
     case 'Concat':
       return lowerConcat(node, shape);
+    case 'Softmax':
+      return lowerSoftmax(node, shape, opset);
     default:
       return undefined;
   }
@@ -116,5 +119,24 @@ function lowerConcat(node: Node, shape: (name: string) => Shape | undefined): Pl
       });
       return Int32Array.from(params);
     },
+  };
+}
+
+/** Softmax over contiguous rows: the 2-D coercion before opset 13, the last axis from it. */
+function lowerSoftmax(node: Node, shape: (name: string) => Shape | undefined, opset: number): PlainLayer | undefined {
+  const x = shape(node.inputs[0]);
+  if (x === undefined || x.length === 0) return undefined;
+  const axis = softmaxAxis(node, opset, x.length);
+  if (opset >= 13 && axis !== x.length - 1) return undefined;
+  const cols = x.slice(axis).reduce((p, d) => p * d, 1);
+  const rows = x.slice(0, axis).reduce((p, d) => p * d, 1);
+  if (cols === 0 || rows === 0) return undefined;
+  return {
+    kind: 'plain',
+    kernel: 'f32_softmax',
+    inputs: [node.inputs[0]],
+    output: node.outputs[0],
+    scratchBytes: 0,
+    encode: (at) => Int32Array.from([at(node.inputs[0]), at(node.outputs[0]), rows, cols]),
   };
 }

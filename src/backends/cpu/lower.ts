@@ -1,5 +1,5 @@
 import type { Tensor } from '../../core/tensor.js';
-import type { Graph, Node } from '../../ir/graph.js';
+import { type Graph, type Node, onnxOpset } from '../../ir/graph.js';
 import { Attrs } from '../../ops/op.js';
 import { axisPads, readWindowAttrs } from '../../ops/sliding-window.js';
 import { BMode, type GemmJob, type Im2colWindow, packWeights } from './jobs.js';
@@ -67,7 +67,7 @@ export function lowerNode(graph: Graph, node: Node): WasmLayer | PlainLayer | un
     case 'MatMul':
       return lowerFullyConnected(graph, node);
     default:
-      return lowerPlainNode(node, (name) => f32Shape(graph, name));
+      return lowerPlainNode(node, (name) => f32Shape(graph, name), onnxOpset(graph));
   }
 }
 

@@ -206,10 +206,21 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   const pendingJobs: [Step & { kind: 'wasm' }, WasmLayer][] = [];
 
   const steps: Step[] = [];
+  /** The value whose buffer a view (Flatten, Reshape, ...) shares. */
+  const viewOf = new Map<string, string>();
   nodes.forEach((node, index) => {
     if (fused.has(index)) return;
     releaseDead(index);
     const layer = layers.get(index);
+    if (layer === undefined && isView(graph, node) && resident.has(node.inputs[0])) {
+      // The output is the input's buffer under another shape, which then lives as long as either.
+      const root = viewOf.get(node.inputs[0]) ?? node.inputs[0];
+      resident.set(node.outputs[0], { offset: resident.get(node.inputs[0])!.offset, shape: shapeOf(graph, node.outputs[0]) });
+      viewOf.set(node.outputs[0], root);
+      released.add(node.outputs[0]);
+      lastUse.set(root, Math.max(lastUse.get(root) ?? -1, lastUse.get(node.outputs[0]) ?? -1));
+      return;
+    }
     if (layer === undefined) {
       steps.push({ kind: 'reference', node, index });
       for (const name of node.outputs) if (residentNames.has(name)) place(name);
@@ -349,6 +360,16 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
       await pool.close();
     },
   };
+}
+
+/** Ops whose float32 output is their first input's data under another shape: they never run, they alias. */
+const viewOps = new Set(['Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Identity']);
+
+function isView(graph: Graph, node: Node): boolean {
+  if (!viewOps.has(node.op) || !isDefaultDomain(node.domain) || node.outputs.length !== 1) return false;
+  const [x, y] = [graph.valueTypes.get(node.inputs[0]), graph.valueTypes.get(node.outputs[0])];
+  const concrete = (shape: readonly unknown[] | undefined): shape is readonly number[] => shape !== undefined && shape.every((d) => typeof d === 'number');
+  return x?.dtype === 'float32' && y?.dtype === 'float32' && concrete(x.shape) && concrete(y.shape) && shapeSize(x.shape) === shapeSize(y.shape);
 }
 
 function runDispatches(pool: ThreadPool, dispatches: readonly Dispatch[]): void {

@@ -1,5 +1,5 @@
 /**
- * MaxPool, AveragePool, LRN and Concat on the cpu backend's wasm kernels against the reference backend over
+ * MaxPool, AveragePool, LRN, Concat and Softmax on the cpu backend's wasm kernels against the reference backend over
  * a sweep of windows (kernels 1, 3, 5, 7; strides 1-3; symmetric and asymmetric pads; ceil_mode;
  * count_include_pad), prime sizes and batches 1-3, with results bit-identical on 1, 2 and 3 threads. Every
  * graph is also checked to run on the wasm kernels, not on reference kernels.
@@ -127,5 +127,34 @@ describe('cpu backend: Concat against the reference', () => {
       { op: 'Concat', inputs: [...names].reverse(), outputs: ['z'], attrs: { axis: int(-3) } },
     ];
     await check(graphOf(inputs, nodes), ['f32_concat'], 0);
+  });
+});
+
+describe('cpu backend: Softmax against the reference', () => {
+  it('normalises the last axis (opset 17), rows of 1 to 1000', async () => {
+    const nodes: Omit<Node, 'name' | 'domain'>[] = [
+      { op: 'Softmax', inputs: ['a'], outputs: ['ya'], attrs: {} },
+      { op: 'Softmax', inputs: ['b'], outputs: ['yb'], attrs: { axis: int(3) } },
+      { op: 'Softmax', inputs: ['c'], outputs: ['yc'], attrs: { axis: int(-1) } },
+    ];
+    await check(graphOf({ a: [3, 1000], b: [2, 3, 7, 5], c: [4, 1] }, nodes), ['f32_softmax'], 1e-6);
+  });
+
+  it('coerces to 2-D at the axis before opset 13, and leaves an inner axis of opset 13 to the reference kernel', async () => {
+    const old = { ...graphOf({ a: [2, 3, 4, 5] }, [{ op: 'Softmax', inputs: ['a'], outputs: ['y'], attrs: { axis: int(1) } }]), opsets: new Map([['', 11]]) };
+    await check(old, ['f32_softmax'], 1e-6);
+    await check(graphOf({ a: [2, 5, 4] }, [{ op: 'Softmax', inputs: ['a'], outputs: ['y'], attrs: { axis: int(1) } }]), ['Softmax'], 1e-6);
+  });
+});
+
+describe('cpu backend: views', () => {
+  it('runs Flatten and Identity as views of their input buffer, graph outputs too', async () => {
+    const nodes: Omit<Node, 'name' | 'domain'>[] = [
+      { op: 'MaxPool', inputs: ['x'], outputs: ['p'], attrs: { kernel_shape: ints([2, 2]), strides: ints([2, 2]) } },
+      { op: 'Flatten', inputs: ['p'], outputs: ['f'], attrs: {} },
+      { op: 'Identity', inputs: ['f'], outputs: ['i'], attrs: {} },
+      { op: 'Softmax', inputs: ['i'], outputs: ['s'], attrs: {} },
+    ];
+    await check(graphOf({ x: [2, 3, 8, 8] }, nodes), ['f32_maxpool2d__simd128', 'f32_softmax'], 1e-6);
   });
 });

@@ -12,7 +12,7 @@ describe('Session.profile', () => {
     const feeds = { data: syntheticInput(session.inputs[0], 2, entry.preprocessing) };
     await session.run(feeds);
     const profile = await session.profile();
-    expect([...profile.keys()]).toEqual(expect.arrayContaining(['f32_conv_gemm_6x8', 'f32_maxpool2d__simd128', 'f32_lrn__simd128', 'Softmax']));
+    expect([...profile.keys()]).toEqual(expect.arrayContaining(['f32_conv_gemm_6x8', 'f32_maxpool2d__simd128', 'f32_lrn__simd128', 'f32_softmax']));
     for (const ms of profile.values()) expect(ms).toBeGreaterThanOrEqual(0);
     expect((await session.profile()).size).toBe(0);
     await session.dispose();

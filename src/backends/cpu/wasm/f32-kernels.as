@@ -895,3 +895,25 @@ export function f32_fft_output__simd128(prm: usize, ith: i32, nth: i32): void {
     }
   }
 }
+
+/**
+ * f32_softmax: y = exp(x - max) / sum(exp(x - max)) over each row of `cols` contiguous floats, the sum in
+ * f64. Work items are rows. Parameters: 0 x, 1 y, 2 rows, 3 cols.
+ */
+export function f32_softmax(prm: usize, ith: i32, nth: i32): void {
+  const x = <usize>param(prm, 0), y = <usize>param(prm, 1), rows = param(prm, 2), cols = param(prm, 3);
+  const first = <i32>((<i64>rows * ith) / nth), last = <i32>((<i64>rows * (ith + 1)) / nth);
+  for (let r = first; r < last; r++) {
+    const src = x + <usize>r * <usize>cols * 4, dst = y + <usize>r * <usize>cols * 4;
+    let max: f32 = -Infinity;
+    for (let k = 0; k < cols; k++) max = Mathf.max(max, load<f32>(src + <usize>k * 4));
+    let sum: f64 = 0;
+    for (let k = 0; k < cols; k++) {
+      const e = Mathf.exp(load<f32>(src + <usize>k * 4) - max);
+      store<f32>(dst + <usize>k * 4, e);
+      sum += <f64>e;
+    }
+    const scale = <f32>(1 / sum);
+    for (let k = 0; k < cols; k++) store<f32>(dst + <usize>k * 4, load<f32>(dst + <usize>k * 4) * scale);
+  }
+}
