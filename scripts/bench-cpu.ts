@@ -1,6 +1,9 @@
 /**
  * The cpu backend beside onnxruntime-node and onnxruntime-web (WebAssembly SIMD), in one run: CaffeNet and
  * GoogLeNet at batch 1 and 48, runtimes alternated (A B C A B C), median of the timed runs after warm-up.
+ * onnxruntime-web is timed after the others at each point, in a block of its own: whichever runtime ran
+ * right after one of its runs was slowed, onnxruntime-node as much as joule (at batch 1 CaffeNet 15 -> 23
+ * ms, GoogLeNet 29 -> 42 ms for onnxruntime-node), its workers still busy after the run resolves.
  * GFLOP/s counts 2 FLOP per multiply-add; the share of peak is against this machine class's measured wasm
  * SIMD peak with relaxed_madd on `--threads` threads (BENCHMARKING.md: about 45 GFLOP/s per core).
  *
@@ -84,16 +87,20 @@ for (const name of values.models.split(',')) {
       [`onnxruntime-node, ${threads} threads`, (x, s) => node.run({ [feedName]: new ort.Tensor('float32', x, s) })],
     ];
     if (half !== undefined) contenders.splice(1, 0, [`joule cpu, fp16 weights, ${threads} threads`, () => half.run({ [feedName]: input })]);
+    const alternated = contenders.length;
     if (web !== undefined) contenders.push([`onnxruntime-web wasm, ${threads} threads`, web.run]);
     const times = contenders.map(() => [] as number[]);
-    for (let w = 0; w < 2; w++) for (const [, run] of contenders) await run(data, shape); // warm-up
+    const time = async (i: number): Promise<void> => {
+      const t0 = performance.now();
+      await contenders[i][1](data, shape);
+      times[i].push(performance.now() - t0);
+    };
+    for (let w = 0; w < 2; w++) for (const [, run] of contenders.slice(0, alternated)) await run(data, shape); // warm-up
     await session.profile(); // counts only the timed runs
-    for (let r = 0; r < runs; r++) {
-      for (const [i, [, run]] of contenders.entries()) {
-        const t0 = performance.now();
-        await run(data, shape);
-        times[i].push(performance.now() - t0);
-      }
+    for (let r = 0; r < runs; r++) for (let i = 0; i < alternated; i++) await time(i);
+    if (web !== undefined) {
+      for (let w = 0; w < 2; w++) await web.run(data, shape);
+      for (let r = 0; r < runs; r++) await time(alternated);
     }
     for (const [i, [label]] of contenders.entries()) {
       const m = median(times[i]);
