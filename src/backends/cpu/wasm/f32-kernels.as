@@ -360,18 +360,25 @@ export function f16_gemv_4x4(prm: usize, ith: i32, nth: i32): void {
     if (r1 <= r0) {
       for (let j = 0; j < iw; j++) store<f32>(row + <usize>j * 4, fill);
     } else {
-      memory.copy(row, src + <usize>r0 * rowBytes, rowBytes);
+      // The first row is read in place, not copied: a call to memory.copy costs more than a short row.
+      let acc = src + <usize>r0 * rowBytes;
+      if (r1 - r0 == 1) {
+        let j = 0;
+        for (; j + 4 <= iw; j += 4) v128.store(row + <usize>j * 4, v128.load(acc + <usize>j * 4));
+        for (; j < iw; j++) store<f32>(row + <usize>j * 4, load<f32>(acc + <usize>j * 4));
+      }
       for (let r = r0 + 1; r < r1; r++) {
         const s = src + <usize>r * rowBytes;
         let j = 0;
         for (; j + 4 <= iw; j += 4) {
-          const a = v128.load(row + <usize>j * 4), b = v128.load(s + <usize>j * 4);
+          const a = v128.load(acc + <usize>j * 4), b = v128.load(s + <usize>j * 4);
           v128.store(row + <usize>j * 4, isMax ? f32x4.max(a, b) : f32x4.add(a, b));
         }
         for (; j < iw; j++) {
-          const a = load<f32>(row + <usize>j * 4), b = load<f32>(s + <usize>j * 4);
+          const a = load<f32>(acc + <usize>j * 4), b = load<f32>(s + <usize>j * 4);
           store<f32>(row + <usize>j * 4, isMax ? max<f32>(a, b) : a + b);
         }
+        acc = row;
       }
     }
     const out = y + <usize>item * <usize>ow * 4;
@@ -513,6 +520,21 @@ export function f32_concat(prm: usize, ith: i32, nth: i32): void {
 // B^T and A^T are applied by winogradBT and winogradAT, straight-line code generated per variant from its
 // interpolation points (winograd-emit.ts appends it to this source); a parameter picks the variant.
 
+/** Copies n floats; on short rows a loop beats a call to memory.copy. */
+@inline function copyFloats(dst: usize, src: usize, n: i32): void {
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(dst + <usize>j * 4, v128.load(src + <usize>j * 4));
+  for (; j < n; j++) store<f32>(dst + <usize>j * 4, load<f32>(src + <usize>j * 4));
+}
+
+/** Zeroes n floats; on short rows a loop beats a call to memory.fill. */
+@inline function zeroFloats(dst: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(dst + <usize>j * 4, zero);
+  for (; j < n; j++) store<f32>(dst + <usize>j * 4, 0);
+}
+
 /** Lanes p, p + step, p + 2 step and p + 3 step: the same column of four neighbouring tiles. */
 @inline function gather4(p: usize, step: usize): v128 {
   let v = f32x4.splat(load<f32>(p));
@@ -581,11 +603,11 @@ export function f32_winograd_input__simd128(prm: usize, ith: i32, nth: i32): voi
       const row = d + <usize>r * rowBytes;
       const iy = ty * m - pt + r;
       if (<u32>iy < <u32>h) {
-        memory.fill(row, 0, <usize>pl * 4);
-        memory.copy(row + <usize>pl * 4, plane + <usize>(iy * w) * 4, <usize>w * 4);
-        memory.fill(row + <usize>(pl + w) * 4, 0, <usize>(rw - pl - w) * 4);
+        zeroFloats(row, pl);
+        copyFloats(row + <usize>pl * 4, plane + <usize>(iy * w) * 4, w);
+        zeroFloats(row + <usize>(pl + w) * 4, rw - pl - w);
       } else {
-        memory.fill(row, 0, rowBytes);
+        zeroFloats(row, rw);
       }
     }
     // Down the rows, four columns at a time: e_xi = sum over r of B^T[xi][r] d_r.
