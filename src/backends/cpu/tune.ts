@@ -77,24 +77,26 @@ export function rememberPick(layer: WasmLayer, threads: number, build: KernelBui
 }
 
 /**
- * The index of the fastest of `runs` (each runs one candidate once): one warm-up run each, then the median
- * of three timed runs, a candidate dropped after its first timed run if that took over twice the best
- * median so far.
+ * The index of the fastest of `runs` (each runs one candidate once): one warm-up run each, then three
+ * rounds that run every candidate still in the race once, in turn, so that a slow spell of the machine
+ * hits them all alike; a candidate whose first timed run took over 2.5 times the best first run drops
+ * out. The fastest median wins.
  */
 export function fastest(runs: readonly (() => void)[]): number {
-  let best = -1;
-  let bestMs = Infinity;
-  runs.forEach((run, i) => {
-    run();
-    const times: number[] = [];
-    for (let r = 0; r < 3; r++) {
+  runs.forEach((run) => run());
+  const times = runs.map(() => [] as number[]);
+  let alive = runs.map((_, i) => i);
+  for (let round = 0; round < 3; round++) {
+    for (const i of alive) {
       const started = performance.now();
-      run();
-      times.push(performance.now() - started);
-      if (r === 0 && times[0] > 2 * bestMs) return;
+      runs[i]();
+      times[i].push(performance.now() - started);
     }
-    const median = times.sort((a, b) => a - b)[1];
-    if (median < bestMs) [best, bestMs] = [i, median];
-  });
-  return best;
+    if (round === 0) {
+      const best = Math.min(...alive.map((i) => times[i][0]));
+      alive = alive.filter((i) => times[i][0] <= 2.5 * best);
+    }
+  }
+  const median = (i: number): number => [...times[i]].sort((a, b) => a - b)[1];
+  return alive.reduce((best, i) => (median(i) < median(best) ? i : best), alive[0]);
 }

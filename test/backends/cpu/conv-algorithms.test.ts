@@ -11,7 +11,7 @@ import type { BackendOptions } from '../../../src/backends/backend.js';
 import { prepareCpu } from '../../../src/backends/cpu/prepared.js';
 import type { WasmLayer } from '../../../src/backends/cpu/lower.js';
 import { lowerNode } from '../../../src/backends/cpu/lower.js';
-import { candidates, forcedConvAlgorithm } from '../../../src/backends/cpu/tune.js';
+import { candidates, fastest, forcedConvAlgorithm } from '../../../src/backends/cpu/tune.js';
 import { alphaOf, winogradMatrices, winogradVariants } from '../../../src/backends/cpu/winograd-transforms.js';
 import { referenceBackend } from '../../../src/backends/reference/index.js';
 import { Tensor } from '../../../src/core/tensor.js';
@@ -283,6 +283,18 @@ describe('cpu backend: the per-layer choice of convolution algorithm', () => {
     const got = await run(graph, x, { threads: 2, tune: 'measure' });
     expect(['gemm im2col 6x8', f2r5, f4r5, 'fft 32x32']).toContain(got.algorithm);
     expect(relativeError(got.y, await reference(graph, x))).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('times candidates in turns and drops one far behind after its first timed run', () => {
+    const calls = [0, 0, 0];
+    const spin = (i: number, ms: number) => (): void => {
+      calls[i]++;
+      const start = performance.now();
+      while (performance.now() - start < ms);
+    };
+    expect(fastest([spin(0, 4), spin(1, 2), spin(2, 12)])).toBe(1);
+    // A warm-up and three timed runs each, but one timed run for the candidate over 2.5x the best.
+    expect(calls).toEqual([4, 4, 2]);
   });
 
   it('takes the heuristic pick when told to', async () => {
