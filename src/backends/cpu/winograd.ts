@@ -86,15 +86,17 @@ export function winogradGemmWork(conv: WinogradConv, v: WinogradVariant): number
   return (alphaOf(v) ** 2 * conv.outChannels * (conv.channels / conv.groups) * columns) / conv.images;
 }
 
-/** V and M of one pass stay within this many bytes (L3-sized) where one image allows it. */
+/** V and M of one pass stay within this many bytes (L3-sized): several images, or some tile rows of one. */
 const passBytesTarget = 8 << 20;
 
-/** How a Winograd layer runs: images per pass, and the memory a pass needs. */
+/** How a Winograd layer runs: images or tile rows per pass, and the memory a pass needs. */
 export interface WinogradPlan {
   readonly variant: WinogradVariant;
   readonly tileRows: number;
   readonly tileColumns: number;
   readonly imagesPerPass: number;
+  /** Tile rows per pass: all of an image's, or fewer where one image's V and M pass the target. */
+  readonly rowsPerPass: number;
   /** Bytes of V and M for one pass (the workspace every Winograd layer of a graph shares). */
   readonly workspaceBytes: number;
   /** Scratch bytes each thread needs (the transforms' rows and the GEMM's edge tile). */
@@ -111,15 +113,17 @@ export function planWinograd(conv: WinogradConv, variant: WinogradVariant): Wino
   const positions = alpha * alpha;
   const tileRows = Math.ceil(conv.outHeight / m);
   const tileColumns = Math.ceil(conv.outWidth / m);
-  const perImage = positions * (conv.channels + conv.outChannels) * tileRows * tileColumns * 4;
+  const perRow = positions * (conv.channels + conv.outChannels) * tileColumns * 4;
+  const perImage = perRow * tileRows;
   const imagesPerPass = Math.max(1, Math.min(conv.images, Math.floor(passBytesTarget / perImage)));
+  const rowsPerPass = imagesPerPass > 1 ? tileRows : Math.max(1, Math.min(tileRows, Math.floor(passBytesTarget / perRow)));
   // The column transform reads four tiles at a time, past the last tile of a row too.
   const rowWidth = roundUp(Math.max((roundUp(tileColumns, 4) - 1) * m + alpha, conv.padLeft + conv.width), 4);
-  const ldv = roundUp(imagesPerPass * tileRows * tileColumns, tileCols);
+  const ldv = roundUp(imagesPerPass * rowsPerPass * tileColumns, tileCols);
   const inputScratch = 2 * alpha * rowWidth * 4 + 2 * alpha * 16;
   const outputScratch = (m + 1) * alpha * 16;
   return {
-    variant, tileRows, tileColumns, imagesPerPass, rowWidth,
+    variant, tileRows, tileColumns, imagesPerPass, rowsPerPass, rowWidth,
     workspaceBytes: roundUp(positions * conv.channels * ldv * 4, 64) + positions * conv.outChannels * ldv * 4 + 64,
     threadScratchBytes: Math.max(inputScratch, outputScratch, gemmScratchBytes(conv.channels / conv.groups)),
   };
@@ -150,29 +154,32 @@ export function encodeWinograd(conv: WinogradConv, plan: WinogradPlan, at: Winog
   const mg = conv.outChannels / conv.groups;
   const dispatches: [KernelName, Int32Array][] = [];
   for (let n0 = 0; n0 < conv.images; n0 += plan.imagesPerPass) {
-    const images = Math.min(plan.imagesPerPass, conv.images - n0);
-    const tiles = images * tileRows * tileColumns;
-    const ld = roundUp(tiles, tileCols);
-    const v = at.workspace;
-    const mb = at.workspace + roundUp(positions * conv.channels * ld * 4, 64);
-    const x = at.x + n0 * conv.channels * conv.height * conv.width * 4;
-    const y = at.y + n0 * yImageBytes;
-    dispatches.push(['f32_winograd_input__simd128', Int32Array.from([
-      x, v, at.scratch, at.scratchStride, images, conv.channels, conv.height, conv.width,
-      conv.padTop, conv.padLeft, tileRows, tileColumns, ld, m, plan.rowWidth, alpha, index,
-    ])]);
-    dispatches.push(['f32_conv_gemm_6x8', encodeGemmJob({
-      a: at.u, b: v, bias: at.zeros, c: mb, scratch: at.scratch,
-      images: 1, groups: positions * conv.groups, mg, np: tiles, k: cg, mode: BMode.Direct,
-      bsk: ld * 4, bsp: 4, bImage: 0, bGroup: cg * ld * 4,
-      csm: ld * 4, csp: 4, cImage: 0, cGroup: mg * ld * 4,
-      relu: false,
-    }, threads)]);
-    dispatches.push(['f32_winograd_output__simd128', Int32Array.from([
-      mb, y, at.bias, at.scratch, at.scratchStride, images, conv.outChannels, conv.outHeight, conv.outWidth,
-      tileRows, tileColumns, ld, m, epilogueCode(relu, clip), ...floatBits(clip ?? [0, 0]),
-      alpha, index, yImageBytes,
-    ])]);
+    for (let ty0 = 0; ty0 < tileRows; ty0 += plan.rowsPerPass) {
+      const images = Math.min(plan.imagesPerPass, conv.images - n0);
+      const rows = Math.min(plan.rowsPerPass, tileRows - ty0);
+      const tiles = images * rows * tileColumns;
+      const ld = roundUp(tiles, tileCols);
+      const v = at.workspace;
+      const mb = at.workspace + roundUp(positions * conv.channels * ld * 4, 64);
+      const x = at.x + n0 * conv.channels * conv.height * conv.width * 4;
+      const y = at.y + n0 * yImageBytes;
+      dispatches.push(['f32_winograd_input__simd128', Int32Array.from([
+        x, v, at.scratch, at.scratchStride, images, conv.channels, conv.height, conv.width,
+        conv.padTop, conv.padLeft, rows, tileColumns, ld, m, plan.rowWidth, alpha, index, ty0,
+      ])]);
+      dispatches.push(['f32_conv_gemm_6x8', encodeGemmJob({
+        a: at.u, b: v, bias: at.zeros, c: mb, scratch: at.scratch,
+        images: 1, groups: positions * conv.groups, mg, np: tiles, k: cg, mode: BMode.Direct,
+        bsk: ld * 4, bsp: 4, bImage: 0, bGroup: cg * ld * 4,
+        csm: ld * 4, csp: 4, cImage: 0, cGroup: mg * ld * 4,
+        relu: false,
+      }, threads)]);
+      dispatches.push(['f32_winograd_output__simd128', Int32Array.from([
+        mb, y, at.bias, at.scratch, at.scratchStride, images, conv.outChannels, conv.outHeight, conv.outWidth,
+        rows, tileColumns, ld, m, epilogueCode(relu, clip), ...floatBits(clip ?? [0, 0]),
+        alpha, index, yImageBytes, ty0,
+      ])]);
+    }
   }
   return dispatches;
 }

@@ -581,7 +581,8 @@ export function f32_concat(prm: usize, ith: i32, nth: i32): void {
  * tiles at a time. Parameters: 0 x, 1 V, 2 scratch, 3 scratch bytes per thread, 4 images, 5 channels, 6 h,
  * 7 w, 8 pad top, 9 pad left, 10 tile rows, 11 tile columns, 12 V's row stride (floats), 13 m, 14 padded
  * row width (floats, a multiple of 4, at least pad left + w and the columns of four tiles past the last),
- * 15 alpha, 16 variant (its index in winogradVariants).
+ * 15 alpha, 16 variant (its index in winogradVariants), 17 the first tile row (a pass may cover only some
+ * of an image's tile rows, `tile rows` of them, from this one).
  */
 export function f32_winograd_input__simd128(prm: usize, ith: i32, nth: i32): void {
   const x = <usize>param(prm, 0), v = <usize>param(prm, 1);
@@ -589,7 +590,7 @@ export function f32_winograd_input__simd128(prm: usize, ith: i32, nth: i32): voi
   const images = param(prm, 4), channels = param(prm, 5), h = param(prm, 6), w = param(prm, 7);
   const pt = param(prm, 8), pl = param(prm, 9), th = param(prm, 10), tw = param(prm, 11);
   const ldv = <usize>param(prm, 12), m = param(prm, 13), rw = param(prm, 14);
-  const alpha = param(prm, 15), variant = param(prm, 16);
+  const alpha = param(prm, 15), variant = param(prm, 16), ty0 = param(prm, 17);
   const rowBytes = <usize>rw * 4;
   const d = tp, e = tp + <usize>alpha * rowBytes, g = e + <usize>alpha * rowBytes, gt = g + <usize>alpha * 16;
   const posStride = <usize>channels * ldv * 4;
@@ -601,7 +602,7 @@ export function f32_winograd_input__simd128(prm: usize, ith: i32, nth: i32): voi
     const plane = x + <usize>nc * <usize>(h * w) * 4;
     for (let r = 0; r < alpha; r++) {
       const row = d + <usize>r * rowBytes;
-      const iy = ty * m - pt + r;
+      const iy = (ty0 + ty) * m - pt + r;
       if (<u32>iy < <u32>h) {
         zeroFloats(row, pl);
         copyFloats(row + <usize>pl * 4, plane + <usize>(iy * w) * 4, w);
@@ -641,7 +642,8 @@ export function f32_winograd_input__simd128(prm: usize, ith: i32, nth: i32): voi
  * 2 bias, 3 scratch, 4 scratch bytes per thread, 5 images, 6 output channels, 7 oh, 8 ow, 9 tile rows,
  * 10 tile columns, 11 M's row stride (floats), 12 m, 13 epilogue (0 none, 1 ReLU, 2 Clip), 14 and 15
  * Clip's bounds (f32), 16 alpha, 17 variant (its index in winogradVariants), 18 bytes from one image of y
- * to the next (more than its own size where the layer writes its slice of a Concat's output).
+ * to the next (more than its own size where the layer writes its slice of a Concat's output), 19 the
+ * first tile row of the pass.
  */
 export function f32_winograd_output__simd128(prm: usize, ith: i32, nth: i32): void {
   const mb = <usize>param(prm, 0), y = <usize>param(prm, 1), bias = <usize>param(prm, 2);
@@ -650,7 +652,7 @@ export function f32_winograd_output__simd128(prm: usize, ith: i32, nth: i32): vo
   const th = param(prm, 9), tw = param(prm, 10), ldm = <usize>param(prm, 11), m = param(prm, 12);
   const act = param(prm, 13);
   const lo = reinterpret<f32>(param(prm, 14)), hi = reinterpret<f32>(param(prm, 15));
-  const alpha = param(prm, 16), variant = param(prm, 17), yImage = <usize>param(prm, 18);
+  const alpha = param(prm, 16), variant = param(prm, 17), yImage = <usize>param(prm, 18), ty0 = param(prm, 19);
   const sq = sp + <usize>(m * alpha) * 16;
   const posStride = <usize>outc * ldm * 4;
   const lov = f32x4.splat(lo), hiv = f32x4.splat(hi), zero = f32x4.splat(0);
@@ -662,14 +664,14 @@ export function f32_winograd_output__simd128(prm: usize, ith: i32, nth: i32): vo
     const plane = y + <usize>n * yImage + <usize>o * <usize>(oh * ow) * 4;
     const b = f32x4.splat(load<f32>(bias + <usize>o * 4));
     const mRow = mb + <usize>o * ldm * 4 + <usize>(n * th * tw + ty * tw) * 4;
-    const rows = min(m, oh - ty * m);
+    const rows = min(m, oh - (ty0 + ty) * m);
     for (let tx = 0; tx < tw; tx += 4) {
       // Down the rows: s[u][nu] = sum over xi of A^T[u][xi] M[xi][nu].
       const mCol = mRow + <usize>tx * 4;
       for (let nu = 0; nu < alpha; nu++) winogradAT(variant, mCol + <usize>nu * posStride, <usize>alpha * posStride, sp + <usize>nu * 16, <usize>alpha * 16);
       // Across the columns, then the bias and the epilogue; lane j is tile tx + j.
       for (let u = 0; u < rows; u++) {
-        const out = plane + <usize>((ty * m + u) * ow) * 4;
+        const out = plane + <usize>(((ty0 + ty) * m + u) * ow) * 4;
         winogradAT(variant, sp + <usize>(u * alpha) * 16, 16, sq, 16);
         if ((tx + 4) * m <= ow && (m == 4 || m == 2)) {
           // Four whole tiles: the row's 4m outputs are the transpose of the m vectors, stored as vectors.
