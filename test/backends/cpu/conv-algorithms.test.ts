@@ -109,7 +109,11 @@ function winogradError(graph: Graph, x: Tensor, got: Float32Array, want: Float32
   let weights = 0;
   for (let o = 0; o < w.shape[0]; o++) weights = Math.max(weights, wv.subarray(o * perFilter, (o + 1) * perFilter).reduce((s, v) => s + Math.abs(v), 0));
   const b = graph.initializers.get('b')?.data as Float32Array | undefined;
-  const largest = (v: Float32Array | undefined): number => (v ?? []).reduce((m, e) => Math.max(m, Math.abs(e)), 0);
+  const largest = (v: Float32Array | undefined): number => {
+    let m = 0;
+    for (const e of v ?? []) m = Math.max(m, Math.abs(e));
+    return m;
+  };
   const scale = weights * largest(x.data as Float32Array) + largest(b);
   let diff = 0;
   for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(got[i] - want[i]));
