@@ -85,7 +85,7 @@ export function fftTileFor(conv: FftConv, rival = Infinity): FftSize | undefined
  * correlation) and divided by n^2 (the inverse is unscaled), in float64, packed as the GEMM's A: one group
  * per (bin, convolution group), rows [Re; Im] of the outputs, columns [Re; Im] of the inputs.
  */
-export function fftWeights(conv: FftConv, n: FftSize): Float32Array {
+export function fftWeights(conv: FftConv, n: FftSize, tileRows: number): Float32Array {
   const [kh, kw] = conv.kernel;
   const cg = conv.channels / conv.groups;
   const mg = conv.outChannels / conv.groups;
@@ -140,7 +140,7 @@ export function fftWeights(conv: FftConv, n: FftSize): Float32Array {
       }
     }
   }
-  return packWeights(u, bins * conv.groups, 2 * mg, 2 * cg);
+  return packWeights(u, bins * conv.groups, 2 * mg, 2 * cg, tileRows);
 }
 
 /** The frequency-domain data of one pass stays within this many bytes where one image allows it. */
@@ -200,7 +200,7 @@ export interface FftBuffers {
 export const fftZeroFloats = (conv: FftConv, n: number): number => fftBins(n) * 2 * conv.outChannels + 8;
 
 /** The kernels of every pass, in order, with their parameter blocks. */
-export function encodeFft(conv: FftConv, plan: FftPlan, at: FftBuffers, relu: boolean, clip: readonly [number, number] | undefined, threads: number, yImageBytes = conv.outChannels * conv.outHeight * conv.outWidth * 4): [KernelName, Int32Array][] {
+export function encodeFft(conv: FftConv, plan: FftPlan, at: FftBuffers, relu: boolean, clip: readonly [number, number] | undefined, threads: number, gemmRows: number, yImageBytes = conv.outChannels * conv.outHeight * conv.outWidth * 4): [KernelName, Int32Array][] {
   const { n, mh, mw, tileRows, tileColumns } = plan;
   const bins = fftBins(n);
   const cg = conv.channels / conv.groups;
@@ -224,7 +224,7 @@ export function encodeFft(conv: FftConv, plan: FftPlan, at: FftBuffers, relu: bo
       bsk: ld * 4, bsp: 4, bImage: 0, bGroup: 2 * cg * ld * 4,
       csm: ld * 4, csp: 4, cImage: 0, cGroup: 2 * mg * ld * 4,
       relu: false,
-    }, threads)]);
+    }, threads, gemmRows)]);
     dispatches.push(['f32_fft_output__simd128', Int32Array.from([
       mb, y, at.bias, at.scratch, at.scratchStride, images, conv.outChannels, conv.outHeight, conv.outWidth,
       tileRows, tileColumns, ld, mh, mw, epilogueCode(relu, clip), ...floatBits(clip ?? [0, 0]), n, conv.groups, yImageBytes,

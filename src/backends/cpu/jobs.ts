@@ -1,8 +1,13 @@
 // The parameter blocks of the wasm kernels (f32-kernels.as reads them by index) and the packing of
 // weights into the layout the GEMM microkernel wants.
 
-/** Rows of the GEMM microkernel's tile (output channels) and columns (output pixels or batch items). */
-export const tileRows = 6;
+/**
+ * Rows of the GEMM microkernel's tile (output channels) in each kernel build, and its columns (output
+ * pixels or batch items). The relaxed build's tile is 6x8: twelve accumulators, two rows of B and a
+ * broadcast of A fill the 15 vector registers V8 leaves to wasm on x64. The plain build needs one more
+ * register for the product before each add, and its 6x8 tile spilled (16-29 GFLOP/s); it runs 5x8.
+ */
+export const tileRowsOf = (build: 'relaxed' | 'simd128'): number => (build === 'relaxed' ? 6 : 5);
 export const tileCols = 8;
 /** Bytes of each thread's scratch before its packed columns: the microkernel's 6x8 edge tile. */
 const tileScratchBytes = 256;
@@ -69,7 +74,7 @@ export function gemmScratchBytes(k: number): number {
 }
 
 /** The i32 parameter block of a GEMM job run on `threads` threads. */
-export function encodeGemmJob(job: GemmJob, threads: number): Int32Array {
+export function encodeGemmJob(job: GemmJob, threads: number, tileRows: number): Int32Array {
   const nb = panelsPerChunk(job.k);
   const panels = Math.ceil(job.np / tileCols);
   const columnItems = job.images * job.groups * Math.ceil(panels / nb);
@@ -108,10 +113,10 @@ export function encodeGemvJob(w: number, x: number, bias: number, y: number, m: 
 
 /**
  * Packs weights W [groups * mg, k] (row-major, row m of group g at (g * mg + m) * k) into the layout of the
- * microkernel: per group, panels of 6 rows, each k-major (the 6 values of column k together), rows past
- * mg zero. `scale` multiplies every weight (Gemm's alpha).
+ * microkernel: per group, panels of `tileRows` rows, each k-major (the values of column k together), rows
+ * past mg zero. `scale` multiplies every weight (Gemm's alpha).
  */
-export function packWeights(w: ArrayLike<number>, groups: number, mg: number, k: number, scale = 1): Float32Array {
+export function packWeights(w: ArrayLike<number>, groups: number, mg: number, k: number, tileRows: number, scale = 1): Float32Array {
   const rowTiles = Math.ceil(mg / tileRows);
   const out = new Float32Array(groups * rowTiles * tileRows * k);
   for (let g = 0; g < groups; g++) {

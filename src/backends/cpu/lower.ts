@@ -58,20 +58,21 @@ function castHalf(graph: Graph, name: string | undefined): Tensor | undefined {
 }
 
 /** Lowers a node to a wasm layer, or returns undefined when the reference kernel should run it. */
-export function lowerNode(graph: Graph, node: Node): WasmLayer | PlainLayer | undefined {
+/** `tileRows`: the rows of the GEMM tile the weights are packed for (jobs.ts, tileRowsOf). */
+export function lowerNode(graph: Graph, node: Node, tileRows: number): WasmLayer | PlainLayer | undefined {
   if (node.domain !== '' && node.domain !== 'ai.onnx') return undefined;
   switch (node.op) {
     case 'Conv':
-      return lowerConv(graph, node);
+      return lowerConv(graph, node, tileRows);
     case 'Gemm':
     case 'MatMul':
-      return lowerFullyConnected(graph, node);
+      return lowerFullyConnected(graph, node, tileRows);
     default:
       return lowerPlainNode(node, (name) => f32Shape(graph, name), onnxOpset(graph));
   }
 }
 
-function lowerConv(graph: Graph, node: Node): WasmLayer | undefined {
+function lowerConv(graph: Graph, node: Node, tileRows: number): WasmLayer | undefined {
   const x = f32Shape(graph, node.inputs[0]);
   const y = f32Shape(graph, node.outputs[0]);
   const w = constant(graph, node.inputs[1]);
@@ -103,7 +104,7 @@ function lowerConv(graph: Graph, node: Node): WasmLayer | undefined {
   return {
     input: node.inputs[0],
     output: node.outputs[0],
-    weights: packWeights(weights, groups, mg, k),
+    weights: packWeights(weights, groups, mg, k, tileRows),
     bias: b === undefined ? new Float32Array(outChannels) : b.toFloat32(),
     outputBytes: images * outChannels * np * 4,
     kind: 'gemm',
@@ -132,7 +133,7 @@ function lowerConv(graph: Graph, node: Node): WasmLayer | undefined {
 }
 
 /** Gemm (A not transposed, constant B, C a constant row of N or absent) and 2-D MatMul with constant B. */
-function lowerFullyConnected(graph: Graph, node: Node): WasmLayer | undefined {
+function lowerFullyConnected(graph: Graph, node: Node, tileRows: number): WasmLayer | undefined {
   const x = f32Shape(graph, node.inputs[0]);
   const y = f32Shape(graph, node.outputs[0]);
   const b = constant(graph, node.inputs[1]) ?? castHalf(graph, node.inputs[1]);
@@ -182,7 +183,7 @@ function lowerFullyConnected(graph: Graph, node: Node): WasmLayer | undefined {
     input: node.inputs[0],
     output: node.outputs[0],
     // At batch 1 the layer is a matrix-vector product bound by reading W: rows as they are, scaled.
-    weights: gemv ? (alpha === 1 ? w : w.map((v) => alpha * v)) : packWeights(w, 1, n, k, alpha),
+    weights: gemv ? (alpha === 1 ? w : w.map((v) => alpha * v)) : packWeights(w, 1, n, k, tileRows, alpha),
     bias,
     outputBytes: batch * n * 4,
     kind: gemv ? 'gemv' : 'gemm',

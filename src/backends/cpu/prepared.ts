@@ -8,7 +8,7 @@ import { constantClipBounds } from '../../ops/clip.js';
 import { Attrs } from '../../ops/op.js';
 import { runNode } from '../reference/interpreter.js';
 import { ArenaPlanner } from './arena.js';
-import { encodeGemmJob, encodeGemvJob, gemmScratchBytes } from './jobs.js';
+import { encodeGemmJob, encodeGemvJob, gemmScratchBytes, tileRowsOf } from './jobs.js';
 import { type KernelBuild, type KernelName, hasRelaxedSimd } from './kernels.js';
 import { type WasmLayer, lowerNode } from './lower.js';
 import type { PlainLayer } from './lower-plain.js';
@@ -67,11 +67,13 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   nodes.forEach((node, i) => node.inputs.forEach((name) => name !== '' && consumers.set(name, [...(consumers.get(name) ?? []), i])));
   const graphOutputs = new Set(graph.outputs.map((o) => o.name));
 
+  const kernelBuild = build ?? (hasRelaxedSimd() ? 'relaxed' : 'simd128');
+  const tileRows = tileRowsOf(kernelBuild);
   // Lower what the kernels run; fuse a Relu that is the only reader of a layer's output.
   const layers = new Map<number, WasmLayer | PlainLayer>();
   const fused = new Set<number>();
   nodes.forEach((node, i) => {
-    const layer = lowerNode(graph, node);
+    const layer = lowerNode(graph, node, tileRows);
     if (layer === undefined) return;
     if (layer.kind === 'plain') {
       layers.set(i, layer);
@@ -156,7 +158,6 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   for (const name of defined) if (residentNames.has(name)) place(name);
 
   const threads = options.threads;
-  const kernelBuild = build ?? (hasRelaxedSimd() ? 'relaxed' : 'simd128');
   // The algorithms each layer may run (several where the pick is to be measured), and the Winograd plans.
   const choices = new Map<number, string[]>();
   const winogradPlans = new Map<string, WinogradPlan>();
@@ -255,10 +256,10 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
       if (fftPlan !== undefined) {
         const conv = layer.fft!;
         const at = {
-          x: b, y: c, u: keep(fftWeights(conv, fftPlan.n)), bias,
+          x: b, y: c, u: keep(fftWeights(conv, fftPlan.n, tileRows)), bias,
           zeros: arena.permanent(fftZeroFloats(conv, fftPlan.n) * 4), workspace, scratch, scratchStride: scratchBytes,
         };
-        for (const [kernel, params] of encodeFft(conv, fftPlan, at, layer.job.relu, layer.job.clip, threads, yImageBytes)) dispatches.push([kernel, keep(params)]);
+        for (const [kernel, params] of encodeFft(conv, fftPlan, at, layer.job.relu, layer.job.clip, threads, tileRows, yImageBytes)) dispatches.push([kernel, keep(params)]);
         continue;
       }
       const plan = planOf(step.index, name);
@@ -271,16 +272,16 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
         }
         const positions = alphaOf(plan.variant) ** 2;
         const at = {
-          x, y: c, u: keep(winogradWeights(conv, plan.variant)), bias,
+          x, y: c, u: keep(winogradWeights(conv, plan.variant, tileRows)), bias,
           zeros: arena.permanent((positions * conv.outChannels + 8) * 4), workspace, scratch, scratchStride: scratchBytes,
         };
-        for (const [kernel, params] of encodeWinograd(conv, plan, at, layer.job.relu, layer.job.clip, threads, yImageBytes)) dispatches.push([kernel, keep(params)]);
+        for (const [kernel, params] of encodeWinograd(conv, plan, at, layer.job.relu, layer.job.clip, threads, tileRows, yImageBytes)) dispatches.push([kernel, keep(params)]);
         continue;
       }
       const a = keep(layer.weights);
       const encoded = layer.kind !== 'gemm'
         ? encodeGemvJob(a, b, bias, c, layer.job.mg, layer.job.k, layer.job.relu, layer.job.clip)
-        : encodeGemmJob({ ...layer.job, a, b, bias, c, scratch, cImage: yImageBytes }, threads);
+        : encodeGemmJob({ ...layer.job, a, b, bias, c, scratch, cImage: yImageBytes }, threads, tileRows);
       dispatches.push([layer.kind === 'gemv' ? 'f32_gemv_4x4' : layer.kind === 'gemv16' ? 'f16_gemv_4x4' : 'f32_conv_gemm_6x8', keep(encoded)]);
     }
   }

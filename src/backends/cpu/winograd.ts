@@ -48,7 +48,7 @@ export function winogradVariantsFor(r: WinogradFilter): WinogradVariant[] {
  * U[xi * alpha + nu][o][c] = (G g_{o,c} G^T)[xi][nu] in float64, rounded once to float32, packed as the
  * GEMM's A with one "group" per (position, convolution group).
  */
-export function winogradWeights(conv: WinogradConv, v: WinogradVariant): Float32Array {
+export function winogradWeights(conv: WinogradConv, v: WinogradVariant, tileRows: number): Float32Array {
   const { g } = winogradMatrices(v);
   const r = v.r;
   const alpha = alphaOf(v);
@@ -76,7 +76,7 @@ export function winogradWeights(conv: WinogradConv, v: WinogradVariant): Float32
       }
     }
   }
-  return packWeights(u, alpha * alpha * conv.groups, outc / conv.groups, cg);
+  return packWeights(u, alpha * alpha * conv.groups, outc / conv.groups, cg, tileRows);
 }
 
 /** Multiply-adds of the GEMMs per image, counting the columns the GEMM pads to 8. */
@@ -144,8 +144,8 @@ export interface WinogradBuffers {
 }
 
 /** The kernels of every pass, in order, with their parameter blocks. */
-export function encodeWinograd(conv: WinogradConv, plan: WinogradPlan, at: WinogradBuffers, relu: boolean, clip: readonly [number, number] | undefined, threads: number, yImageBytes = conv.outChannels * conv.outHeight * conv.outWidth * 4): [KernelName, Int32Array][] {
-  const { variant, tileRows, tileColumns } = plan;
+export function encodeWinograd(conv: WinogradConv, plan: WinogradPlan, at: WinogradBuffers, relu: boolean, clip: readonly [number, number] | undefined, threads: number, tileRows: number, yImageBytes = conv.outChannels * conv.outHeight * conv.outWidth * 4): [KernelName, Int32Array][] {
+  const { variant, tileColumns } = plan;
   const { m } = variant;
   const alpha = alphaOf(variant);
   const index = winogradVariants.indexOf(variant);
@@ -154,9 +154,9 @@ export function encodeWinograd(conv: WinogradConv, plan: WinogradPlan, at: Winog
   const mg = conv.outChannels / conv.groups;
   const dispatches: [KernelName, Int32Array][] = [];
   for (let n0 = 0; n0 < conv.images; n0 += plan.imagesPerPass) {
-    for (let ty0 = 0; ty0 < tileRows; ty0 += plan.rowsPerPass) {
+    for (let ty0 = 0; ty0 < plan.tileRows; ty0 += plan.rowsPerPass) {
       const images = Math.min(plan.imagesPerPass, conv.images - n0);
-      const rows = Math.min(plan.rowsPerPass, tileRows - ty0);
+      const rows = Math.min(plan.rowsPerPass, plan.tileRows - ty0);
       const tiles = images * rows * tileColumns;
       const ld = roundUp(tiles, tileCols);
       const v = at.workspace;
@@ -173,7 +173,7 @@ export function encodeWinograd(conv: WinogradConv, plan: WinogradPlan, at: Winog
         bsk: ld * 4, bsp: 4, bImage: 0, bGroup: cg * ld * 4,
         csm: ld * 4, csp: 4, cImage: 0, cGroup: mg * ld * 4,
         relu: false,
-      }, threads)]);
+      }, threads, tileRows)]);
       dispatches.push(['f32_winograd_output__simd128', Int32Array.from([
         mb, y, at.bias, at.scratch, at.scratchStride, images, conv.outChannels, conv.outHeight, conv.outWidth,
         rows, tileColumns, ld, m, epilogueCode(relu, clip), ...floatBits(clip ?? [0, 0]),

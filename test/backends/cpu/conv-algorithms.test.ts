@@ -276,7 +276,7 @@ describe('cpu backend: the per-layer choice of convolution algorithm', () => {
   it('offers FFT on a 5x5 layer where it can win, not at batch 1', async () => {
     const offered = (images: number): string[] => {
       const graph = convGraph({ x: [images, 16, 28, 28], m: 32, kernel: 5, pads: [2, 2, 2, 2] }, 0, 'none');
-      return candidates(lowerNode(graph, graph.nodes[0]) as WasmLayer, { precision: 'fp32', threads: 2, tune: 'measure' }, 'relaxed');
+      return candidates(lowerNode(graph, graph.nodes[0], 6) as WasmLayer, { precision: 'fp32', threads: 2, tune: 'measure' }, 'relaxed');
     };
     expect(offered(8)).toEqual(['gemm im2col 6x8', f2r5, f4r5, 'fft 32x32']);
     // One 32x32 tile per image: at batch 1 the GEMM would pad its one column to eight.

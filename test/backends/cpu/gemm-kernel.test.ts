@@ -1,11 +1,11 @@
 /**
  * The packed GEMM and GEMV kernels against a naive float64 GEMM over edge shapes (1, primes, sizes that
- * are not multiples of the 6x8 tile), in both builds and on 1 and 2 threads, with sentinel values around
+ * are not multiples of the 6x8 or 5x8 tile), in both builds and on 1 and 2 threads, with sentinel values around
  * every output to catch writes out of bounds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArenaPlanner } from '../../../src/backends/cpu/arena.js';
-import { BMode, encodeGemmJob, encodeGemvJob, gemmScratchBytes, packWeights } from '../../../src/backends/cpu/jobs.js';
+import { BMode, encodeGemmJob, encodeGemvJob, gemmScratchBytes, packWeights, tileRowsOf } from '../../../src/backends/cpu/jobs.js';
 import { type KernelBuild, hasRelaxedSimd } from '../../../src/backends/cpu/kernels.js';
 import { ThreadPool } from '../../../src/backends/cpu/pool.js';
 import { randomFloats } from '../../helpers/random.js';
@@ -52,7 +52,7 @@ interface Result {
 /** Runs one GEMM (transposed output for the strided mode, like a fully connected layer) and reads C back. */
 function runGemm(p: ThreadPool, mode: BMode, a: Float32Array, b: Float32Array, bias: Float32Array, m: number, n: number, k: number, relu: boolean): Result {
   const arena = new ArenaPlanner();
-  const packed = packWeights(a, 1, m, k);
+  const packed = packWeights(a, 1, m, k, tileRowsOf(p.build));
   const aAt = arena.permanent(packed.byteLength);
   const bAt = arena.permanent(b.byteLength);
   const biasAt = arena.permanent(bias.byteLength + 32);
@@ -76,6 +76,7 @@ function runGemm(p: ThreadPool, mode: BMode, a: Float32Array, b: Float32Array, b
       csm: transposed ? 4 : n * 4, csp: transposed ? m * 4 : 4, cImage: 0, cGroup: 0, relu,
     },
     p.threads,
+    tileRowsOf(p.build),
   );
   new Int32Array(p.memory.buffer).set(job, prmAt / 4);
   p.run('f32_conv_gemm_6x8', prmAt);

@@ -72,6 +72,59 @@ function f32_gemm_6x8(k: i32, a: usize, b: usize, ldb: usize, bias: usize, bound
   }
 }
 
+/**
+ * f32_gemm_5x8: f32_gemm_6x8 with five rows, for the plain-SIMD build: there a multiply-add is a multiply
+ * and an add, whose product needs a register of its own, and the 6x8 tile's twelve accumulators no longer
+ * fit beside it (V8 spilled them: 16-29 GFLOP/s, where this tile runs at about 43).
+ */
+function f32_gemm_5x8(k: i32, a: usize, b: usize, ldb: usize, bias: usize, bounds: usize, c: usize, rsc: usize, csc: usize, mr: i32, nr: i32, tmp: usize): void {
+  let c00 = f32x4.splat(load<f32>(bias, 0)), c01 = c00;
+  let c10 = f32x4.splat(load<f32>(bias, 4)), c11 = c10;
+  let c20 = f32x4.splat(load<f32>(bias, 8)), c21 = c20;
+  let c30 = f32x4.splat(load<f32>(bias, 12)), c31 = c30;
+  let c40 = f32x4.splat(load<f32>(bias, 16)), c41 = c40;
+  for (let kk = 0; kk < k; kk++) {
+    const b0 = v128.load(b, 0);
+    const b1 = v128.load(b, 16);
+    let s = v128.load32_splat(a, 0);
+    c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
+    s = v128.load32_splat(a, 4);
+    c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
+    s = v128.load32_splat(a, 8);
+    c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
+    s = v128.load32_splat(a, 12);
+    c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
+    s = v128.load32_splat(a, 16);
+    c40 = madd(s, b0, c40); c41 = madd(s, b1, c41);
+    a += 20;
+    b += ldb;
+  }
+  const full = mr == 5 && nr == 8 && csc == 4;
+  const out = full ? c : tmp;
+  const rs = full ? rsc : 32;
+  v128.store(out, c00, 0); v128.store(out, c01, 16);
+  v128.store(out + rs, c10, 0); v128.store(out + rs, c11, 16);
+  v128.store(out + 2 * rs, c20, 0); v128.store(out + 2 * rs, c21, 16);
+  v128.store(out + 3 * rs, c30, 0); v128.store(out + 3 * rs, c31, 16);
+  v128.store(out + 4 * rs, c40, 0); v128.store(out + 4 * rs, c41, 16);
+  if (bounds != 0) {
+    const l = v128.load32_splat(bounds, 0), h = v128.load32_splat(bounds, 4);
+    let row = out;
+    for (let i = 0; i < 5; i++) {
+      v128.store(row, f32x4.min(f32x4.max(v128.load(row), l), h));
+      v128.store(row, f32x4.min(f32x4.max(v128.load(row, 16), l), h), 16);
+      row += rs;
+    }
+  }
+  if (full) return;
+  for (let i = 0; i < mr; i++) {
+    for (let j = 0; j < nr; j++) store<f32>(c + <usize>i * rsc + <usize>j * csc, load<f32>(tmp + <usize>(i * 32 + j * 4)));
+  }
+}
+
+/** Rows of the GEMM tile: 6 where multiply-add is fused (relaxed SIMD), 5 otherwise (src/backends/cpu/jobs.ts). */
+const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
+
 /** Packs columns [p0, p0 + 8) of B(k, p) = b + k * bsk + p * bsp into k-major rows of 8 (zeros past np). */
 function packStrided(dst: usize, b: usize, k: i32, bsk: usize, bsp: usize, p0: i32, np: i32): void {
   for (let kk = 0; kk < k; kk++) {
@@ -159,7 +212,7 @@ function packIm2col(dst: usize, x: usize, prm: usize, k: i32, p0: i32, np: i32):
 
 /**
  * Convolution and fully connected layers as packed GEMM, per image and group: C = A * B + bias with A the
- * packed weights (6-row panels) and B read directly (mode 0: contiguous columns, row stride bsk), packed
+ * packed weights (panels of MR rows: 6, or 5 in the plain-SIMD build) and B read directly (mode 0: contiguous columns, row stride bsk), packed
  * from a strided matrix (mode 1) or packed by im2col (mode 2). Parameters: see src/backends/cpu/jobs.ts.
  * Work items are (image, group, chunk of column panels, block of row tiles), split evenly over threads.
  */
@@ -175,7 +228,7 @@ export function f32_conv_gemm_6x8(prm: usize, ith: i32, nth: i32): void {
   const bounds: usize = act == 0 ? 0 : prm + 34 * 4;
   const tmp = scratch;
   const packed = scratch + 256;
-  const rowTiles = (mg + 5) / 6, panels = (np + 7) / 8, chunks = (panels + nb - 1) / nb;
+  const rowTiles = (mg + MR - 1) / MR, panels = (np + 7) / 8, chunks = (panels + nb - 1) / nb;
   const tilesPerBlock = (rowTiles + rowBlocks - 1) / rowBlocks;
   const items = images * groups * chunks * rowBlocks;
   const first = <i32>((<i64>items * ith) / nth), last = <i32>((<i64>items * (ith + 1)) / nth);
@@ -197,11 +250,11 @@ export function f32_conv_gemm_6x8(prm: usize, ith: i32, nth: i32): void {
       packedKey = key;
     }
     const cBase = c + <usize>n * cImage + <usize>g * cGroup;
-    const aGroup = a + <usize>(g * rowTiles * 6) * <usize>k * 4;
+    const aGroup = a + <usize>(g * rowTiles * MR) * <usize>k * 4;
     const rt1 = min((block + 1) * tilesPerBlock, rowTiles);
     for (let rt = block * tilesPerBlock; rt < rt1; rt++) {
-      const m0 = rt * 6;
-      const mr = min(6, mg - m0);
+      const m0 = rt * MR;
+      const mr = min(MR, mg - m0);
       const aTile = aGroup + <usize>m0 * <usize>k * 4;
       const biasTile = bias + <usize>(g * mg + m0) * 4;
       for (let q = panel0; q < panel1; q++) {
@@ -209,7 +262,8 @@ export function f32_conv_gemm_6x8(prm: usize, ith: i32, nth: i32): void {
         const nr = min(8, np - p0);
         const bp = mode == 0 ? bBase + <usize>p0 * 4 : packed + <usize>((q - panel0) * k) * 32;
         const ldb = mode == 0 ? bsk : 32;
-        f32_gemm_6x8(k, aTile, bp, ldb, biasTile, bounds, cBase + <usize>m0 * csm + <usize>p0 * csp, csm, csp, mr, nr, tmp);
+        if (MR == 6) f32_gemm_6x8(k, aTile, bp, ldb, biasTile, bounds, cBase + <usize>m0 * csm + <usize>p0 * csp, csm, csp, mr, nr, tmp);
+        else f32_gemm_5x8(k, aTile, bp, ldb, biasTile, bounds, cBase + <usize>m0 * csm + <usize>p0 * csp, csm, csp, mr, nr, tmp);
       }
     }
   }
