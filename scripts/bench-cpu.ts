@@ -13,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { hasRelaxedSimd } from '../src/backends/cpu/kernels.js';
+import { PeerProcess } from '../src/bench/peer-process.js';
 import { encodeOnnx } from '../src/formats/onnx/encode.js';
 import { summarize } from '../src/ir/summary.js';
 import { Session } from '../src/runtime/session.js';
@@ -39,17 +40,25 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 type Runner = (input: Float32Array, shape: number[]) => Promise<unknown>;
 
+/** onnxruntime-web in a child process of its own (src/bench/peer-process.ts says why). */
 async function webPeer(bytes: Uint8Array): Promise<{ run: Runner; release: () => Promise<void> } | undefined> {
   if (values['no-web']) return undefined;
+  const peer = PeerProcess.start();
   try {
-    const web = await import('onnxruntime-web');
-    web.env.wasm.numThreads = threads;
-    const s = await web.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
+    const { inputNames = [] } = await peer.request({ type: 'load', module: 'onnxruntime-web', bytes, threads, options: { graphOptimizationLevel: 'all' } });
+    const fed = new Map<Float32Array, number>();
     return {
-      run: (input, shape) => s.run({ [s.inputNames[0]]: new web.Tensor('float32', input, shape) }),
-      release: () => s.release(),
+      async run(input, shape) {
+        if (!fed.has(input)) {
+          fed.set(input, fed.size);
+          await peer.request({ type: 'feeds', id: fed.get(input)!, feeds: [{ name: inputNames[0], data: input, dims: shape }] });
+        }
+        await peer.request({ type: 'run', id: fed.get(input)! });
+      },
+      release: () => peer.close(),
     };
   } catch (e) {
+    await peer.close();
     process.stderr.write(`onnxruntime-web unavailable: ${(e as Error).message}\n`);
     return undefined;
   }

@@ -15,6 +15,7 @@ import { syntheticInput } from '../runtime/synthetic.js';
 import { type Preprocessing, preprocessingOf, zoo, zooEntry } from '../zoo/index.js';
 import { jouleVersion, packageVersion } from './machine.js';
 import type { BatchTarget } from './scenarios.js';
+import { type PeerError, PeerProcess } from './peer-process.js';
 import type { RuntimeId } from './schema.js';
 
 /** A model ready for every runtime: its ONNX bytes, inputs, preprocessing and work per image. */
@@ -192,10 +193,30 @@ async function loadOrtNode(model: BenchModel, threads: number): Promise<LoadedRu
   return peerRuntime(ort, session, model, { runtime: 'onnxruntime-node', backend: 'cpu', version: packageVersion('onnxruntime-node') });
 }
 
+/** onnxruntime-web in a child process (peer-process.ts says why), its numThreads set to `threads`. */
 async function loadOrtWeb(model: BenchModel, threads: number): Promise<LoadedRuntime> {
-  const ort = await importPeer('onnxruntime-web');
-  // Must be set before the first session: Node's default is min(4, ceil(cores / 2)).
-  if (ort.env !== undefined) ort.env.wasm.numThreads = threads;
-  const session = await ort.InferenceSession.create(model.bytes, { graphOptimizationLevel: 'all' });
-  return peerRuntime(ort, session, model, { runtime: 'onnxruntime-web', backend: 'wasm', version: packageVersion('onnxruntime-web') });
+  const peer = PeerProcess.start();
+  let inputNames: readonly string[];
+  try {
+    ({ inputNames = [] } = await peer.request({ type: 'load', module: 'onnxruntime-web', bytes: model.bytes, threads, options: { graphOptimizationLevel: 'all' } }));
+  } catch (e) {
+    await peer.close();
+    const code = (e as PeerError).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new SkipPoint('onnxruntime-web is not installed');
+    throw new SkipPoint(`onnxruntime-web could not be loaded: ${(e as Error).message}`);
+  }
+  let nextId = 0;
+  return {
+    id: { runtime: 'onnxruntime-web', backend: 'wasm', version: packageVersion('onnxruntime-web') },
+    async prepare(batch) {
+      const tensors = feedsFor(model, batch);
+      if (tensors.some((t) => !(t.data instanceof Float32Array))) throw new SkipPoint('onnxruntime-web: the benchmark feeds float32 inputs only');
+      const id = nextId++;
+      const feeds = tensors.map((t, i) => ({ name: inputNames[i] ?? model.inputs[i].name, data: t.data as Float32Array, dims: t.shape }));
+      await peer.request({ type: 'feeds', id, feeds });
+      return { run: async () => void (await peer.request({ type: 'run', id })) };
+    },
+    warnings: async () => [],
+    dispose: () => peer.close(),
+  };
 }
