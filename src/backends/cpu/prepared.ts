@@ -41,9 +41,11 @@ interface Resident {
 
 /**
  * Prepares a graph with concrete input shapes for the cpu backend: Conv, Gemm and MatMul with constant
- * weights become wasm layers (a following Relu fused as their epilogue), and so do 2-D MaxPool and
- * AveragePool, LRN and Concat over float32; every other node runs its reference kernel on the calling
- * thread. Weights are packed and all memory planned here, once.
+ * weights become wasm layers (a following Relu or Clip fused as their epilogue, their algorithm measured
+ * where they have several), and so do 2-D MaxPool and AveragePool, LRN, Concat (unless its producers
+ * write it in place) and Softmax over float32; Flatten, Reshape, Squeeze, Unsqueeze and Identity become
+ * views; every other node runs its reference kernel on the calling thread. Weights are packed and all
+ * memory planned here, once.
  */
 export async function prepareCpu(input: Graph, options: BackendOptions, build?: KernelBuild): Promise<PreparedGraph> {
   // The kernels read float32 weights, except the GEMV of fully connected layers at batch 1, which reads
