@@ -2,20 +2,7 @@
 // its feeds, and runs it when asked. It exits when its parent goes away.
 
 import type { PeerReply, PeerRequest } from './peer-process.js';
-
-interface Tensor {
-  readonly dims: readonly number[];
-}
-interface Session {
-  readonly inputNames: readonly string[];
-  run(feeds: Record<string, Tensor>): Promise<unknown>;
-  release(): Promise<void>;
-}
-interface Module {
-  readonly InferenceSession: { create(bytes: Uint8Array, options: Record<string, unknown>): Promise<Session> };
-  readonly Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => Tensor;
-  readonly env?: { wasm: { numThreads?: number } };
-}
+import type { OrtModule as Module, OrtSession as Session, OrtTensor as Tensor } from './runtimes.js';
 
 let ort: Module | undefined;
 let session: Session | undefined;

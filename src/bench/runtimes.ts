@@ -138,15 +138,15 @@ async function loadJoule(backend: string, model: BenchModel, precision: Precisio
 }
 
 /** The part of onnxruntime's API (node and web share it) that a benchmark uses. */
-interface OrtTensor {
+export interface OrtTensor {
   readonly dims: readonly number[];
 }
-interface OrtSession {
+export interface OrtSession {
   readonly inputNames: readonly string[];
   run(feeds: Record<string, OrtTensor>): Promise<unknown>;
   release(): Promise<void>;
 }
-interface OrtModule {
+export interface OrtModule {
   readonly InferenceSession: { create(bytes: Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
   readonly Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
   readonly env?: { wasm: { numThreads?: number } };

@@ -12,23 +12,10 @@
 import { BMode, encodeGemmJob, epilogueCode, floatBits, gemmScratchBytes, packWeights, tileCols } from './jobs.js';
 import type { KernelName } from './kernels.js';
 import { type FftSize, fftSizes } from './wasm/fft-emit.js';
+import type { WinogradBuffers, WinogradConv } from './winograd.js';
 
-/** A convolution with unit strides and dilations, any kernel size, pads and groups. */
-export interface FftConv {
-  readonly images: number;
-  readonly channels: number;
-  readonly height: number;
-  readonly width: number;
-  readonly outChannels: number;
-  readonly outHeight: number;
-  readonly outWidth: number;
-  readonly groups: number;
-  readonly padTop: number;
-  readonly padLeft: number;
-  readonly kernel: readonly [number, number];
-  /** W [outChannels, channels / groups, kh, kw]. */
-  readonly weights: Float32Array;
-}
+/** A convolution with unit strides and dilations, any kernel size (kh, kw), pads and groups. */
+export type FftConv = Omit<WinogradConv, 'kernel'> & { readonly kernel: readonly [number, number] };
 
 /** The bins of a tile: rows ky = 0 .. n/2, of n/2 + 1 bins (ky = 0, n/2) or n (the others). */
 export const fftBins = (n: number): number => (n * n) / 2 + 2;
@@ -182,19 +169,11 @@ export function planFft(conv: FftConv, n: FftSize): FftPlan {
   };
 }
 
-/** Addresses (byte offsets in the shared memory) an FFT layer's passes read and write. */
-export interface FftBuffers {
-  readonly x: number;
-  readonly y: number;
-  /** The transformed weights, from fftWeights. */
-  readonly u: number;
-  readonly bias: number;
-  /** bins * 2 * outChannels + 8 zeros: the GEMMs add no bias (the output transform does). */
-  readonly zeros: number;
-  readonly workspace: number;
-  readonly scratch: number;
-  readonly scratchStride: number;
-}
+/**
+ * Addresses an FFT layer's passes read and write, as a Winograd layer's: u the weights from fftWeights,
+ * zeros fftZeroFloats of them.
+ */
+export type FftBuffers = WinogradBuffers;
 
 /** Floats of zeros the GEMMs read as their bias. */
 export const fftZeroFloats = (conv: FftConv, n: number): number => fftBins(n) * 2 * conv.outChannels + 8;

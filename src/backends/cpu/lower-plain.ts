@@ -80,16 +80,20 @@ function lowerLrn(node: Node, shape: (name: string) => Shape | undefined): Plain
   const plane = x.slice(2).reduce((p, d) => p * d, 1);
   const floats = Float32Array.of(a.float('alpha', 1e-4) / size, a.float('bias', 1), a.float('beta', 0.75));
   const [scale, bias, beta] = new Int32Array(floats.buffer);
+  return oneToOne(node, 'f32_lrn__simd128', (x, y) => [
+    x, y, images, channels, plane, Math.floor((size - 1) / 2), Math.ceil((size - 1) / 2), scale, bias, beta,
+  ]);
+}
+
+/** A kernel that reads the node's first input and writes its output, without scratch: its parameters given their addresses. */
+function oneToOne(node: Node, kernel: KernelName, params: (x: number, y: number) => number[]): PlainLayer {
   return {
     kind: 'plain',
-    kernel: 'f32_lrn__simd128',
+    kernel,
     inputs: [node.inputs[0]],
     output: node.outputs[0],
     scratchBytes: 0,
-    encode: (at) => Int32Array.from([
-      at(node.inputs[0]), at(node.outputs[0]), images, channels, plane,
-      Math.floor((size - 1) / 2), Math.ceil((size - 1) / 2), scale, bias, beta,
-    ]),
+    encode: (at) => Int32Array.from(params(at(node.inputs[0]), at(node.outputs[0]))),
   };
 }
 
@@ -131,12 +135,5 @@ function lowerSoftmax(node: Node, shape: (name: string) => Shape | undefined, op
   const cols = x.slice(axis).reduce((p, d) => p * d, 1);
   const rows = x.slice(0, axis).reduce((p, d) => p * d, 1);
   if (cols === 0 || rows === 0) return undefined;
-  return {
-    kind: 'plain',
-    kernel: 'f32_softmax',
-    inputs: [node.inputs[0]],
-    output: node.outputs[0],
-    scratchBytes: 0,
-    encode: (at) => Int32Array.from([at(node.inputs[0]), at(node.outputs[0]), rows, cols]),
-  };
+  return oneToOne(node, 'f32_softmax', (x, y) => [x, y, rows, cols]);
 }
