@@ -4,6 +4,7 @@ import { Attrs } from '../../ops/op.js';
 import { axisPads, readWindowAttrs } from '../../ops/sliding-window.js';
 import { BMode, type GemmJob, type Im2colWindow, packWeights } from './jobs.js';
 import { type PlainLayer, lowerPlainNode } from './lower-plain.js';
+import type { DirectConv } from './direct.js';
 import type { FftConv } from './fft.js';
 import { type SpaceToDepthConv, spaceToDepthOf } from './space-to-depth.js';
 import type { WinogradConv } from './winograd.js';
@@ -30,6 +31,8 @@ export interface WasmLayer {
   readonly spaceToDepth?: SpaceToDepthConv;
   /** A convolution with unit strides and dilations and a kernel of 5 taps or more, which FFT can run. */
   readonly fft?: FftConv;
+  /** A convolution whose groups have fewer output channels than the GEMM tile has rows, which runs directly too. */
+  readonly direct?: DirectConv;
   /** The GEMM job without addresses (a, b, bias, c and scratch are filled in when memory is planned). */
   readonly job: Omit<GemmJob, 'a' | 'b' | 'bias' | 'c' | 'scratch'>;
 }
@@ -111,6 +114,12 @@ function lowerConv(graph: Graph, node: Node, tileRows: number): WasmLayer | unde
     algorithm: pointwise ? 'gemm 1x1 6x8' : 'gemm im2col 6x8',
     winograd: winograd
       ? { images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, kernel: r, weights }
+      : undefined,
+    direct: mg < tileRows
+      ? {
+        images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, weights,
+        kernel: [w.shape[2], w.shape[3]], strides: [window.strides[0], window.strides[1]], dilations: [window.dilations[0], window.dilations[1]],
+      }
       : undefined,
     fft: unit && Math.max(w.shape[2], w.shape[3]) >= 5
       ? { images, channels, height, width, outChannels, outHeight, outWidth, groups, padTop, padLeft, kernel: [w.shape[2], w.shape[3]], weights }

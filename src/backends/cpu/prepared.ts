@@ -14,6 +14,7 @@ import { type WasmLayer, lowerNode } from './lower.js';
 import type { PlainLayer } from './lower-plain.js';
 import { ThreadPool } from './pool.js';
 import { candidates, fastest, rememberPick } from './tune.js';
+import { directName, encodeDirect } from './direct.js';
 import { type FftPlan, encodeFft, fftSizeOf, fftWeights, fftZeroFloats, planFft } from './fft.js';
 import { encodeSpaceToDepth, spaceToDepthBytes, winogradAfterSpaceToDepth } from './space-to-depth.js';
 import { type WinogradConv, type WinogradPlan, encodeWinograd, planWinograd, winogradVariantOf, winogradWeights } from './winograd.js';
@@ -254,6 +255,11 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     // A convolution's images lie cImage bytes apart, more where it writes its slice of a Concat.
     const yImageBytes = slices.get(layer.output)?.imageBytes ?? layer.job.cImage;
     for (const { name, dispatches } of step.candidates) {
+      if (name === directName) {
+        const at = { x: b, w: keep(layer.direct!.weights), bias, y: c };
+        dispatches.push(['f32_conv_direct', keep(encodeDirect(layer.direct!, at, layer.job.relu, layer.job.clip, yImageBytes))]);
+        continue;
+      }
       const fftPlan = fftPlans.get(`${step.index} ${name}`);
       if (fftPlan !== undefined) {
         const conv = layer.fft!;

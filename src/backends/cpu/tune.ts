@@ -6,6 +6,7 @@
 import type { BackendOptions } from '../backend.js';
 import type { KernelBuild } from './kernels.js';
 import type { WasmLayer } from './lower.js';
+import { directName } from './direct.js';
 import { fftName, fftTileFor } from './fft.js';
 import { spaceToDepthCandidates, spaceToDepthName } from './space-to-depth.js';
 import { fftSizes } from './wasm/fft-emit.js';
@@ -29,6 +30,7 @@ function layerKey(layer: WasmLayer, threads: number, build: KernelBuild): string
  * (16 in and out per group) over an output of at least 8x8 (3x3) or 7x7 (5x5), else the GEMM. (Measured on
  * 2 Zen 3 cores at batch 8, F(4x4) beat both F(2x2) and the GEMM on every 3x3 layer of CaffeNet and
  * GoogLeNet, 7x7 outputs too, and on every 5x5 layer: CaffeNet's conv2 2.7x faster than the GEMM.)
+ * Direct convolution is never the fixed pick: on a depthwise 3x3 layer it only ties with the GEMM.
  */
 function heuristic(layer: WasmLayer): string {
   const conv = layer.winograd ?? layer.spaceToDepth?.conv;
@@ -56,6 +58,7 @@ export function candidates(layer: WasmLayer, options: BackendOptions, build: Ker
     rival = Math.min(...variants.map((v) => winogradGemmWork(layer.winograd!, v)));
   }
   if (layer.spaceToDepth !== undefined) all.push(...spaceToDepthCandidates(layer.spaceToDepth));
+  if (layer.direct !== undefined) all.push(directName);
   const forced = forcedConvAlgorithm.name;
   if (forced !== undefined) {
     const [kh, kw] = layer.fft?.kernel ?? [Infinity, Infinity];
@@ -80,17 +83,17 @@ export function rememberPick(layer: WasmLayer, threads: number, build: KernelBui
  * The index of the fastest of `runs` (each runs one candidate once): one warm-up run each, then three
  * rounds that run every candidate still in the race once, in turn, so that a slow spell of the machine
  * hits them all alike; a candidate whose first timed run took over 2.5 times the best first run drops
- * out. The fastest median wins.
+ * out. The fastest median wins. `now` is the clock (a fake one in tests).
  */
-export function fastest(runs: readonly (() => void)[]): number {
+export function fastest(runs: readonly (() => void)[], now: () => number = () => performance.now()): number {
   runs.forEach((run) => run());
   const times = runs.map(() => [] as number[]);
   let alive = runs.map((_, i) => i);
   for (let round = 0; round < 3; round++) {
     for (const i of alive) {
-      const started = performance.now();
+      const started = now();
       runs[i]();
-      times[i].push(performance.now() - started);
+      times[i].push(now() - started);
     }
     if (round === 0) {
       const best = Math.min(...alive.map((i) => times[i][0]));

@@ -995,3 +995,78 @@ export function f32_softmax(prm: usize, ith: i32, nth: i32): void {
     for (let k = 0; k < cols; k++) store<f32>(dst + <usize>k * 4, load<f32>(dst + <usize>k * 4) * scale);
   }
 }
+
+/**
+ * f32_conv_direct: direct convolution, for layers whose groups hold fewer output channels than the GEMM
+ * tile has rows (depthwise ones: the GEMM would compute one row of six). y[n][o][oy][ox] = epilogue(b[o] +
+ * sum over c, ky, kx of w[o][c][ky][kx] x[n][g cg + c][oy sh - pt + ky dh][ox sw - pl + kx dw]), g = o / mg,
+ * zero outside x; the sum in the order c, ky, kx. With unit strides, four outputs whose every tap lies
+ * in the row are computed as a vector. Work items are (image, output channel, output row). Parameters:
+ * 0 x, 1 w (float32 [outc, cg, kh, kw]), 2 bias, 3 y, 4 images, 5 channels, 6 h, 7 w, 8 outc, 9 oh,
+ * 10 ow, 11 groups, 12 kh, 13 kw, 14 sh, 15 sw, 16 pad top, 17 pad left, 18 dh, 19 dw, 20 epilogue
+ * (0 none, 1 ReLU, 2 Clip), 21 and 22 Clip's bounds (f32), 23 bytes from one image of y to the next.
+ */
+export function f32_conv_direct(prm: usize, ith: i32, nth: i32): void {
+  const x = <usize>param(prm, 0), wt = <usize>param(prm, 1), bias = <usize>param(prm, 2), y = <usize>param(prm, 3);
+  const images = param(prm, 4), channels = param(prm, 5), h = param(prm, 6), w = param(prm, 7);
+  const outc = param(prm, 8), oh = param(prm, 9), ow = param(prm, 10), groups = param(prm, 11);
+  const kh = param(prm, 12), kw = param(prm, 13), sh = param(prm, 14), sw = param(prm, 15);
+  const pt = param(prm, 16), pl = param(prm, 17), dh = param(prm, 18), dw = param(prm, 19), act = param(prm, 20);
+  const lo = reinterpret<f32>(param(prm, 21)), hi = reinterpret<f32>(param(prm, 22)), yImage = <usize>param(prm, 23);
+  const cg = channels / groups, mg = outc / groups;
+  const lov = f32x4.splat(lo), hiv = f32x4.splat(hi), zero = f32x4.splat(0);
+  const planeBytes = <usize>(h * w) * 4;
+  const items = images * outc * oh;
+  const first = <i32>((<i64>items * ith) / nth), last = <i32>((<i64>items * (ith + 1)) / nth);
+  for (let item = first; item < last; item++) {
+    const oy = item % oh, no = item / oh;
+    const o = no % outc, n = no / outc;
+    const xGroup = x + (<usize>n * <usize>channels + <usize>((o / mg) * cg)) * planeBytes;
+    const wo = wt + <usize>(o * cg * kh * kw) * 4;
+    const b = load<f32>(bias + <usize>o * 4);
+    const out = y + <usize>n * yImage + (<usize>o * <usize>oh + <usize>oy) * <usize>ow * 4;
+    const iy0 = oy * sh - pt;
+    // Columns whose taps all lie inside the row: ox - pl >= 0 and ox - pl + (kw - 1) dw < w.
+    const vx0 = sw == 1 ? min(ow, max(0, pl)) : ow, vx1 = sw == 1 ? max(vx0, min(ow, w - (kw - 1) * dw + pl)) : ow;
+    let ox = 0;
+    while (ox < ow) {
+      if (ox >= vx0 && ox + 4 <= vx1) {
+        let acc = f32x4.splat(b);
+        for (let c = 0; c < cg; c++) {
+          const plane = xGroup + <usize>c * planeBytes;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = iy0 + ky * dh;
+            if (<u32>iy >= <u32>h) continue;
+            const row = plane + <usize>(iy * w + ox - pl) * 4;
+            const taps = wo + <usize>((c * kh + ky) * kw) * 4;
+            for (let kx = 0; kx < kw; kx++) acc = madd(v128.load32_splat(taps + <usize>kx * 4), v128.load(row + <usize>(kx * dw) * 4), acc);
+          }
+        }
+        if (act == 1) acc = f32x4.max(acc, zero);
+        else if (act == 2) acc = f32x4.min(f32x4.max(acc, lov), hiv);
+        v128.store(out + <usize>ox * 4, acc);
+        ox += 4;
+        continue;
+      }
+      let s = b;
+      const ix0 = ox * sw - pl;
+      for (let c = 0; c < cg; c++) {
+        const plane = xGroup + <usize>c * planeBytes;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = iy0 + ky * dh;
+          if (<u32>iy >= <u32>h) continue;
+          const row = plane + <usize>(iy * w) * 4;
+          const taps = wo + <usize>((c * kh + ky) * kw) * 4;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ix0 + kx * dw;
+            if (<u32>ix < <u32>w) s += load<f32>(taps + <usize>kx * 4) * load<f32>(row + <usize>ix * 4);
+          }
+        }
+      }
+      if (act == 1) s = max(s, <f32>0);
+      else if (act == 2) s = min(max(s, lo), hi);
+      store<f32>(out + <usize>ox * 4, s);
+      ox++;
+    }
+  }
+}
