@@ -239,6 +239,7 @@ const directCases: readonly ConvCase[] = [
   { x: [1, 3, 12, 40], m: 3, kernel: 7, group: 3, autoPad: 'SAME_UPPER' },
   { x: [2, 4, 6, 6], m: 4, kernel: 1, group: 4, bias: true },
   { x: [1, 2, 3, 2], m: 2, kernel: 3, group: 2, pads: [2, 2, 2, 2] },
+  { x: [1, 3, 15, 41], m: 6, kernel: 5, group: 3, strides: [1, 2], dilations: [1, 2], pads: [2, 3, 2, 1], bias: true },
 ];
 
 describe('cpu backend: direct convolution against the reference', () => {

@@ -1000,8 +1000,8 @@ export function f32_softmax(prm: usize, ith: i32, nth: i32): void {
  * f32_conv_direct: direct convolution, for layers whose groups hold fewer output channels than the GEMM
  * tile has rows (depthwise ones: the GEMM would compute one row of six). y[n][o][oy][ox] = epilogue(b[o] +
  * sum over c, ky, kx of w[o][c][ky][kx] x[n][g cg + c][oy sh - pt + ky dh][ox sw - pl + kx dw]), g = o / mg,
- * zero outside x; the sum in the order c, ky, kx. With unit strides, four outputs whose every tap lies
- * in the row are computed as a vector. Work items are (image, output channel, output row). Parameters:
+ * zero outside x; the sum in the order c, ky, kx. With strides 1 and 2 across, four outputs whose
+ * every tap lies in the row are computed as a vector. Work items are (image, output channel, output row). Parameters:
  * 0 x, 1 w (float32 [outc, cg, kh, kw]), 2 bias, 3 y, 4 images, 5 channels, 6 h, 7 w, 8 outc, 9 oh,
  * 10 ow, 11 groups, 12 kh, 13 kw, 14 sh, 15 sw, 16 pad top, 17 pad left, 18 dh, 19 dw, 20 epilogue
  * (0 none, 1 ReLU, 2 Clip), 21 and 22 Clip's bounds (f32), 23 bytes from one image of y to the next.
@@ -1026,8 +1026,12 @@ export function f32_conv_direct(prm: usize, ith: i32, nth: i32): void {
     const b = load<f32>(bias + <usize>o * 4);
     const out = y + <usize>n * yImage + (<usize>o * <usize>oh + <usize>oy) * <usize>ow * 4;
     const iy0 = oy * sh - pt;
-    // Columns whose taps all lie inside the row: ox - pl >= 0 and ox - pl + (kw - 1) dw < w.
-    const vx0 = sw == 1 ? min(ow, max(0, pl)) : ow, vx1 = sw == 1 ? max(vx0, min(ow, w - (kw - 1) * dw + pl)) : ow;
+    // Vectors of four outputs where every tap, and every float the vector loads, lies in the row: unit
+    // strides read four inputs, stride 2 the even lanes of eight.
+    const vector = sw == 1 || sw == 2;
+    const vx0 = vector ? min(ow, (pl + sw - 1) / sw) : ow;
+    const reach = w + pl - (kw - 1) * dw;
+    const vx1 = !vector || reach < 0 ? vx0 : max(vx0, min(ow, sw == 1 ? reach : reach / 2));
     let ox = 0;
     while (ox < ow) {
       if (ox >= vx0 && ox + 4 <= vx1) {
@@ -1037,9 +1041,16 @@ export function f32_conv_direct(prm: usize, ith: i32, nth: i32): void {
           for (let ky = 0; ky < kh; ky++) {
             const iy = iy0 + ky * dh;
             if (<u32>iy >= <u32>h) continue;
-            const row = plane + <usize>(iy * w + ox - pl) * 4;
+            const row = plane + <usize>(iy * w + ox * sw - pl) * 4;
             const taps = wo + <usize>((c * kh + ky) * kw) * 4;
-            for (let kx = 0; kx < kw; kx++) acc = madd(v128.load32_splat(taps + <usize>kx * 4), v128.load(row + <usize>(kx * dw) * 4), acc);
+            if (sw == 1) {
+              for (let kx = 0; kx < kw; kx++) acc = madd(v128.load32_splat(taps + <usize>kx * 4), v128.load(row + <usize>(kx * dw) * 4), acc);
+            } else {
+              for (let kx = 0; kx < kw; kx++) {
+                const at = row + <usize>(kx * dw) * 4;
+                acc = madd(v128.load32_splat(taps + <usize>kx * 4), i32x4.shuffle(v128.load(at), v128.load(at, 16), 0, 2, 4, 6), acc);
+              }
+            }
           }
         }
         if (act == 1) acc = f32x4.max(acc, zero);
