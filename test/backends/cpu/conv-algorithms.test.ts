@@ -260,7 +260,8 @@ describe('cpu backend: direct convolution against the reference', () => {
     }
   });
 
-  it('is measured against the rest on a depthwise layer, and not offered where a group fills the GEMM tile', async () => {
+  it('is measured against the rest, is the fixed rule\'s pick, and is not offered where a group fills the GEMM tile', async () => {
+    expect((await run(convGraph(directCases[0], 0, 'none'), inputOf(directCases[0]), { threads: 1, tune: 'heuristic' })).algorithm).toBe('direct');
     const measured = await run(convGraph(directCases[1], 1, 'relu'), inputOf(directCases[1]), { threads: 2, tune: 'measure' });
     expect(['gemm im2col 6x8', 'winograd F(2x2,3x3)', 'winograd F(4x4,3x3)', 'direct']).toContain(measured.algorithm);
     forcedConvAlgorithm.name = 'direct';
