@@ -149,13 +149,14 @@ async function printPlan(model: string, session: Session, opts: InfoOptions): Pr
   }
   const rows = summarize(session.graph).layers.filter((l) => layers.has(l.name));
   const width = Math.max(5, ...rows.map((l) => l.name.length));
-  console.log(`${'layer'.padEnd(width)}  ${'op'.padEnd(18)}  ${'algorithm'.padEnd(26)}  ${'ms'.padStart(8)}  ${'GFLOP/s'.padStart(8)}`);
+  const algorithmWidth = Math.max(9, ...rows.map((l) => (algorithms.get(l.name) ?? '-').length));
+  console.log(`${'layer'.padEnd(width)}  ${'op'.padEnd(18)}  ${'algorithm'.padEnd(algorithmWidth)}  ${'ms'.padStart(8)}  ${'GFLOP/s'.padStart(8)}`);
   let total = 0;
   for (const l of rows) {
     const ms = layers.get(l.name)! / opts.runs;
     total += ms;
     const gflops = ms > 0 ? (2 * l.macs * opts.batch) / (ms * 1e6) : 0;
-    console.log(`${l.name.padEnd(width)}  ${l.op.padEnd(18)}  ${(algorithms.get(l.name) ?? '-').padEnd(26)}  ${ms.toFixed(3).padStart(8)}  ${l.macs > 0 ? gflops.toFixed(1).padStart(8) : '-'.padStart(8)}`);
+    console.log(`${l.name.padEnd(width)}  ${l.op.padEnd(18)}  ${(algorithms.get(l.name) ?? '-').padEnd(algorithmWidth)}  ${ms.toFixed(3).padStart(8)}  ${l.macs > 0 ? gflops.toFixed(1).padStart(8) : '-'.padStart(8)}`);
   }
   console.log(`sum over the layers: ${total.toFixed(2)} ms a run (each layer timed alone, so a little more than a plain run takes)`);
 }
