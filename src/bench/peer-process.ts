@@ -1,9 +1,8 @@
-// A peer runtime in a child process of its own. onnxruntime-web's WebAssembly threads stay alive, and
-// busy, between its runs: in the same process they slowed whatever ran beside them (GoogLeNet at batch 48
-// on joule's cpu backend, 1088 ms alone, 1337 ms with an onnxruntime-web session merely loaded, while
-// onnxruntime-node was not affected). Here the child loads the peer and runs its sessions on request;
-// the parent times each run as it times any other runtime's, the round trip over the IPC channel
-// (tens of microseconds) included.
+// A peer runtime in a child process of its own. In the measuring process, onnxruntime-web's runs slowed
+// whatever ran right after them (onnxruntime-node on CaffeNet at batch 1, 15.0 -> 23.4 ms), and its
+// WebAssembly memory and threads stay for the process's life. Here the child loads the peer and runs its
+// sessions on request; the parent times each run as it times any other runtime's, the round trip over
+// the IPC channel (tens of microseconds) included.
 
 import { type ChildProcess, fork } from 'node:child_process';
 
