@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { hasRelaxedSimd } from '../src/backends/cpu/kernels.js';
-import { PeerProcess } from '../src/bench/peer-process.js';
+import { type BenchModel, type LoadedRuntime, loadRuntime } from '../src/bench/runtimes.js';
 import { encodeOnnx } from '../src/formats/onnx/encode.js';
 import { summarize } from '../src/ir/summary.js';
 import { Session } from '../src/runtime/session.js';
@@ -40,25 +40,12 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 type Runner = (input: Float32Array, shape: number[]) => Promise<unknown>;
 
-/** onnxruntime-web in a child process of its own (src/bench/peer-process.ts says why). */
-async function webPeer(bytes: Uint8Array): Promise<{ run: Runner; release: () => Promise<void> } | undefined> {
+/** onnxruntime-web as `joule bench` loads it: in a child process of its own (src/bench/peer-process.ts says why). */
+async function webPeer(model: BenchModel): Promise<LoadedRuntime | undefined> {
   if (values['no-web']) return undefined;
-  const peer = PeerProcess.start();
   try {
-    const { inputNames = [] } = await peer.request({ type: 'load', module: 'onnxruntime-web', bytes, threads, options: { graphOptimizationLevel: 'all' } });
-    const fed = new Map<Float32Array, number>();
-    return {
-      async run(input, shape) {
-        if (!fed.has(input)) {
-          fed.set(input, fed.size);
-          await peer.request({ type: 'feeds', id: fed.get(input)!, feeds: [{ name: inputNames[0], data: input, dims: shape }] });
-        }
-        await peer.request({ type: 'run', id: fed.get(input)! });
-      },
-      release: () => peer.close(),
-    };
+    return await loadRuntime({ runtime: 'onnxruntime-web', backend: 'wasm' }, model, 'fp32', threads);
   } catch (e) {
-    await peer.close();
     process.stderr.write(`onnxruntime-web unavailable: ${(e as Error).message}\n`);
     return undefined;
   }
@@ -77,14 +64,15 @@ console.log(`| model | batch | runtime | median ms | min-max ms | images/s | GFL
 console.log(`|---|---|---|---|---|---|---|---|`);
 for (const name of values.models.split(',')) {
   const entry = zooEntry(name);
-  const bytes = encodeOnnx(entry.build());
+  const built = entry.build();
+  const bytes = encodeOnnx(built);
   const session = await Session.load(bytes, { backend: 'cpu', threads, profile: values.profile });
   const half = values.fp16 ? await Session.load(bytes, { backend: 'cpu', threads, precision: 'fp16' }) : undefined;
   const node = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all',
     extra: { session: { 'intra_op.allow_spinning': '0' } },
   });
-  const web = await webPeer(bytes);
+  const web = await webPeer({ name, bytes, inputs: built.graph.inputs, preprocessing: entry.preprocessing, macs: summarize(built.graph).macs });
   const feedName = session.inputs[0].name;
   for (const batch of values.batches.split(',').map(Number)) {
     const input = syntheticInput(session.inputs[0], batch, entry.preprocessing);
@@ -97,7 +85,8 @@ for (const name of values.models.split(',')) {
     ];
     if (half !== undefined) contenders.splice(1, 0, [`joule cpu, fp16 weights, ${threads} threads`, () => half.run({ [feedName]: input })]);
     const alternated = contenders.length;
-    if (web !== undefined) contenders.push([`onnxruntime-web wasm, ${threads} threads`, web.run]);
+    const webTarget = await web?.prepare(batch);
+    if (webTarget !== undefined) contenders.push([`onnxruntime-web wasm, ${threads} threads`, () => webTarget.run()]);
     const times = contenders.map(() => [] as number[]);
     const time = async (i: number): Promise<void> => {
       const t0 = performance.now();
@@ -107,8 +96,8 @@ for (const name of values.models.split(',')) {
     for (let w = 0; w < 2; w++) for (const [, run] of contenders.slice(0, alternated)) await run(data, shape); // warm-up
     await session.profile(); // counts only the timed runs
     for (let r = 0; r < runs; r++) for (let i = 0; i < alternated; i++) await time(i);
-    if (web !== undefined) {
-      for (let w = 0; w < 2; w++) await web.run(data, shape);
+    if (webTarget !== undefined) {
+      for (let w = 0; w < 2; w++) await webTarget.run();
       for (let r = 0; r < runs; r++) await time(alternated);
     }
     for (const [i, [label]] of contenders.entries()) {
@@ -123,7 +112,7 @@ for (const name of values.models.split(',')) {
   await session.dispose();
   await half?.dispose();
   await node.release();
-  await web?.release();
+  await web?.dispose();
 }
 if (profiles.length > 0) console.log(`\njoule cpu, mean ms per run by kind of step:\n${profiles.join('\n')}`);
 console.log(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; ${availableParallelism()} cores; Node ${process.version}`);
