@@ -111,6 +111,36 @@ export function encodeGemvJob(w: number, x: number, bias: number, y: number, m: 
   return Int32Array.from([w, x, bias, y, m, k, epilogueCode(relu, clip), ...floatBits(clip ?? [0, 0])]);
 }
 
+/** Bytes of X's k-block that f32_fc_gemm keeps packed per thread: a share of the L2 cache. */
+const fcPackedBytesTarget = 256 * 1024;
+
+/** The k-block of f32_fc_gemm for a batch of `batch` items: a multiple of 8, at most K rounded up. */
+export function fcBlock(batch: number, k: number): number {
+  const panels = Math.ceil(batch / tileCols);
+  const fits = Math.max(8, Math.floor(fcPackedBytesTarget / (panels * tileCols * 4) / 8) * 8);
+  return Math.min(fits, Math.ceil(k / 8) * 8);
+}
+
+/** Bytes of scratch each thread needs for f32_fc_gemm: the edge tile, a packed block of W and one of X. */
+export function fcScratchBytes(batch: number, k: number, tileRows: number): number {
+  const kc = fcBlock(batch, k);
+  return tileScratchBytes + tileRows * kc * 4 + Math.ceil(batch / tileCols) * kc * tileCols * 4;
+}
+
+/**
+ * The i32 parameter block of an f32_fc_gemm job: Y [batch, m] = epilogue(bias + X [batch, k] W^T) with W
+ * row-major [m, k] at `w`, float16 where `half`.
+ */
+export function encodeFcJob(
+  at: { readonly w: number; readonly x: number; readonly bias: number; readonly y: number; readonly scratch: number; readonly scratchStride: number },
+  m: number, batch: number, k: number, half: boolean, relu: boolean, clip?: readonly [number, number],
+): Int32Array {
+  return Int32Array.from([
+    at.w, at.x, at.bias, at.y, at.scratch, at.scratchStride, m, batch, k, fcBlock(batch, k), half ? 1 : 0,
+    epilogueCode(relu, clip), ...floatBits(clip ?? (relu ? [0, Infinity] : [0, 0])),
+  ]);
+}
+
 /**
  * Packs weights W [groups * mg, k] (row-major, row m of group g at (g * mg + m) * k) into the layout of the
  * microkernel: per group, panels of `tileRows` rows, each k-major (the values of column k together), rows

@@ -9,7 +9,7 @@ export type KernelBuild = 'relaxed' | 'simd128';
 export const kernelNames = [
   'f32_conv_gemm_6x8', 'f32_gemv_4x4', 'f32_maxpool2d__simd128', 'f32_avgpool2d__simd128', 'f32_lrn__simd128', 'f32_concat',
   'f16_gemv_4x4', 'f32_winograd_input__simd128', 'f32_winograd_output__simd128', 'f32_space_to_depth',
-  'f32_fft_input__simd128', 'f32_fft_output__simd128', 'f32_softmax', 'f32_conv_direct',
+  'f32_fft_input__simd128', 'f32_fft_output__simd128', 'f32_softmax', 'f32_conv_direct', 'f32_fc_gemm',
 ] as const;
 export type KernelName = (typeof kernelNames)[number];
 export type KernelFn = (params: number, ith: number, nth: number) => void;

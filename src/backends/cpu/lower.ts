@@ -17,12 +17,13 @@ export interface WasmLayer {
   readonly input: string;
   /** The value the layer writes: its own output, or that of a Relu fused as its epilogue. */
   output: string;
-  /** float32, or float16 bits for the GEMV that reads half-precision weights. */
+  /** float32, or float16 bits for fully connected layers that read half-precision weights. */
   readonly weights: Float32Array | Uint16Array;
   readonly bias: Float32Array;
   /** Bytes of the output. */
   readonly outputBytes: number;
-  readonly kind: 'gemm' | 'gemv' | 'gemv16';
+  /** A convolution as packed GEMM, a fully connected layer at batch 1 (GEMV) or above (FC GEMM, W row-major). */
+  readonly kind: 'gemm' | 'gemv' | 'fc';
   /** What `algorithms()` calls the way this layer runs ('gemm im2col 6x8', 'gemv 4x4', ...). */
   readonly algorithm: string;
   /** A 3x3 or 5x5 convolution with unit strides and dilations, which Winograd can run instead. */
@@ -69,7 +70,7 @@ export function lowerNode(graph: Graph, node: Node, tileRows: number): WasmLayer
       return lowerConv(graph, node, tileRows);
     case 'Gemm':
     case 'MatMul':
-      return lowerFullyConnected(graph, node, tileRows);
+      return lowerFullyConnected(graph, node);
     default:
       return lowerPlainNode(node, (name) => f32Shape(graph, name), onnxOpset(graph));
   }
@@ -142,7 +143,7 @@ function lowerConv(graph: Graph, node: Node, tileRows: number): WasmLayer | unde
 }
 
 /** Gemm (A not transposed, constant B, C a constant row of N or absent) and 2-D MatMul with constant B. */
-function lowerFullyConnected(graph: Graph, node: Node, tileRows: number): WasmLayer | undefined {
+function lowerFullyConnected(graph: Graph, node: Node): WasmLayer | undefined {
   const x = f32Shape(graph, node.inputs[0]);
   const y = f32Shape(graph, node.outputs[0]);
   const b = constant(graph, node.inputs[1]) ?? castHalf(graph, node.inputs[1]);
@@ -159,44 +160,26 @@ function lowerFullyConnected(graph: Graph, node: Node, tileRows: number): WasmLa
   if (isGemm && node.inputs[2] !== undefined && node.inputs[2] !== '') {
     if (c === undefined || !(c.size === 1 || (c.size === n && c.shape[c.rank - 1] === n))) return undefined;
   }
-  // W [n, k], row-major: B transposed unless transB says it already is.
-  const bv = b.toFloat32();
-  const w = transB ? bv : transpose(bv, k, n);
   const bias = new Float32Array(n);
   if (c !== undefined) {
     const cv = c.toFloat32();
     for (let j = 0; j < n; j++) bias[j] = beta * cv[c.size === 1 ? 0 : j];
   }
+  // W [n, k] row-major (B transposed unless transB says it already is), scaled by alpha, at every batch:
+  // the GEMV reads it at batch 1, the FC GEMM packs blocks of it as it goes. Half-precision weights stay
+  // half, widened in registers.
+  const half = b.dtype === 'float16' && alpha === 1;
+  const w = half ? transposed(b.data as Uint16Array, transB, k, n) : transposed(b.toFloat32(), transB, k, n);
+  const weights = alpha === 1 ? w : (w as Float32Array).map((v) => alpha * v);
   const gemv = batch === 1;
-  if (gemv && b.dtype === 'float16' && alpha === 1) {
-    // Half-precision weights stay half: the GEMV widens them in registers.
-    const bits = b.data as Uint16Array;
-    return {
-      input: node.inputs[0],
-      output: node.outputs[0],
-      weights: transB ? bits : transposeBits(bits, k, n),
-      bias,
-      outputBytes: n * 4,
-      kind: 'gemv16',
-      algorithm: 'gemv fp16 4x4',
-      job: {
-        images: 1, groups: 1, mg: n, np: 1, k,
-        mode: BMode.Strided,
-        bsk: 4, bsp: k * 4, bImage: 0, bGroup: 0,
-        csm: 4, csp: n * 4, cImage: 0, cGroup: 0,
-        relu: false,
-      },
-    };
-  }
   return {
     input: node.inputs[0],
     output: node.outputs[0],
-    // At batch 1 the layer is a matrix-vector product bound by reading W: rows as they are, scaled.
-    weights: gemv ? (alpha === 1 ? w : w.map((v) => alpha * v)) : packWeights(w, 1, n, k, tileRows, alpha),
+    weights,
     bias,
     outputBytes: batch * n * 4,
-    kind: gemv ? 'gemv' : 'gemm',
-    algorithm: gemv ? 'gemv 4x4' : 'gemm 6x8',
+    kind: gemv ? 'gemv' : 'fc',
+    algorithm: `${gemv ? 'gemv' : 'gemm'}${half ? ' fp16' : ''} ${gemv ? '4x4' : '6x8'}`,
     job: {
       images: 1, groups: 1, mg: n, np: batch, k,
       mode: BMode.Strided,
@@ -208,14 +191,10 @@ function lowerFullyConnected(graph: Graph, node: Node, tileRows: number): WasmLa
   };
 }
 
-function transposeBits(x: Uint16Array, rows: number, cols: number): Uint16Array {
-  const out = new Uint16Array(x.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
-  return out;
-}
-
-function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(x.length);
+/** B [rows, cols] transposed, or B itself when it already is. */
+function transposed<T extends Float32Array | Uint16Array>(x: T, already: boolean, rows: number, cols: number): T {
+  if (already) return x;
+  const out = new (x.constructor as new (n: number) => T)(x.length);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
   return out;
 }

@@ -8,7 +8,7 @@ import { constantClipBounds } from '../../ops/clip.js';
 import { Attrs } from '../../ops/op.js';
 import { runNode } from '../reference/interpreter.js';
 import { ArenaPlanner } from './arena.js';
-import { encodeGemmJob, encodeGemvJob, gemmScratchBytes, tileRowsOf } from './jobs.js';
+import { encodeFcJob, encodeGemmJob, encodeGemvJob, fcScratchBytes, gemmScratchBytes, tileRowsOf } from './jobs.js';
 import { type KernelBuild, type KernelName, hasRelaxedSimd } from './kernels.js';
 import { type WasmLayer, lowerNode } from './lower.js';
 import type { PlainLayer } from './lower-plain.js';
@@ -49,18 +49,19 @@ interface Resident {
  * memory planned here, once.
  */
 export async function prepareCpu(input: Graph, options: BackendOptions, build?: KernelBuild): Promise<PreparedGraph> {
-  // The kernels read float32 weights, except the GEMV of fully connected layers at batch 1, which reads
-  // float16: fp16 weights are widened once, here, but for those.
+  // The convolution kernels read float32 weights, the fully connected ones float16 as well: fp16 weights
+  // are widened once, here, but for those.
   const typed = withInferredTypes(input);
-  const halfGemv = (name: string): boolean => {
+  const halfFullyConnected = (name: string): boolean => {
     const readers = typed.nodes.filter((n) => n.inputs.includes(name));
-    return readers.length > 0 && readers.every((n) => (n.op === 'Gemm' || n.op === 'MatMul') && n.inputs[1] === name && n.inputs[0] !== name
-      && typed.valueTypes.get(n.inputs[0])?.shape?.[0] === 1);
+    return readers.length > 0 && readers.every((n) => (n.op === 'Gemm' || n.op === 'MatMul') && n.inputs[1] === name && n.inputs[0] !== name);
   };
-  const graph = withInferredTypes(widenFp16Weights(typed, (cast) => halfGemv(cast.outputs[0])));
+  const graph = withInferredTypes(widenFp16Weights(typed, (cast) => halfFullyConnected(cast.outputs[0])));
   const warnings: string[] = [];
-  if (options.precision === 'fp16') {
-    warnings.push('the cpu backend widens fp16 weights to float32 when it prepares a model, but for fully connected layers at batch 1: the results are those of the fp16 weights, the memory mostly that of fp32');
+  const halfValues = (g: Graph): number => [...g.initializers.values()].reduce((sum, t) => sum + (t.dtype === 'float16' ? t.size : 0), 0);
+  const widened = halfValues(typed) - halfValues(graph);
+  if (widened > 0) {
+    warnings.push(`the cpu backend widens ${(widened * 2 / 1e6).toFixed(1)} of the model's ${(halfValues(typed) * 2 / 1e6).toFixed(1)} MB of float16 weights (convolutions' and other ops') to float32 when it prepares a model; fully connected layers read theirs as float16`);
   }
   const opset = onnxOpset(graph);
   const fed = new Set(graph.inputs.map((v) => v.name));
@@ -95,11 +96,11 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     layers.set(i, layer);
   });
 
-  // A Cast that widens float16 weights only for GEMVs that read them as they are never runs.
+  // A Cast that widens float16 weights only for fully connected layers that read them as they are never runs.
   nodes.forEach((node, i) => {
     if (node.op !== 'Cast' || !graph.initializers.has(node.inputs[0])) return;
     const readers = consumers.get(node.outputs[0]) ?? [];
-    if (readers.length > 0 && readers.every((r) => layers.get(r)?.kind === 'gemv16')) fused.add(i);
+    if (readers.length > 0 && readers.every((r) => { const layer = layers.get(r); return layer !== undefined && layer.kind !== 'plain' && layer.weights instanceof Uint16Array; })) fused.add(i);
   });
 
   // A Concat along the channels of 4-D values whose every input is a convolution's output that only it
@@ -182,6 +183,7 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
       continue;
     }
     if (layer.kind === 'gemm') scratchBytes = Math.max(scratchBytes, gemmScratchBytes(layer.job.k));
+    if (layer.kind === 'fc') scratchBytes = Math.max(scratchBytes, fcScratchBytes(layer.job.np, layer.job.k, tileRows));
     const names = candidates(layer, options, kernelBuild);
     choices.set(index, names);
     for (const name of names) {
@@ -287,10 +289,15 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
         continue;
       }
       const a = keep(layer.weights);
-      const encoded = layer.kind !== 'gemm'
-        ? encodeGemvJob(a, b, bias, c, layer.job.mg, layer.job.k, layer.job.relu, layer.job.clip)
-        : encodeGemmJob({ ...layer.job, a, b, bias, c, scratch, cImage: yImageBytes }, threads, tileRows);
-      dispatches.push([layer.kind === 'gemv' ? 'f32_gemv_4x4' : layer.kind === 'gemv16' ? 'f16_gemv_4x4' : 'f32_conv_gemm_6x8', keep(encoded)]);
+      const half = layer.weights instanceof Uint16Array;
+      const { mg, np, k, relu, clip } = layer.job;
+      if (layer.kind === 'gemv') {
+        dispatches.push([half ? 'f16_gemv_4x4' : 'f32_gemv_4x4', keep(encodeGemvJob(a, b, bias, c, mg, k, relu, clip))]);
+      } else if (layer.kind === 'fc') {
+        dispatches.push(['f32_fc_gemm', keep(encodeFcJob({ w: a, x: b, bias, y: c, scratch, scratchStride: scratchBytes }, mg, np, k, half, relu, clip))]);
+      } else {
+        dispatches.push(['f32_conv_gemm_6x8', keep(encodeGemmJob({ ...layer.job, a, b, bias, c, scratch, cImage: yImageBytes }, threads, tileRows))]);
+      }
     }
   }
 

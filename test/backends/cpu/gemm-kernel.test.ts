@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArenaPlanner } from '../../../src/backends/cpu/arena.js';
-import { BMode, encodeGemmJob, encodeGemvJob, gemmScratchBytes, packWeights, tileRowsOf } from '../../../src/backends/cpu/jobs.js';
+import { BMode, encodeFcJob, encodeGemmJob, encodeGemvJob, fcBlock, fcScratchBytes, gemmScratchBytes, packWeights, tileRowsOf } from '../../../src/backends/cpu/jobs.js';
+import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../../../src/core/float16.js';
 import { type KernelBuild, hasRelaxedSimd } from '../../../src/backends/cpu/kernels.js';
 import { ThreadPool } from '../../../src/backends/cpu/pool.js';
 import { randomFloats } from '../../helpers/random.js';
@@ -116,6 +117,48 @@ describe.each(builds)('f32_conv_gemm_6x8 (%s)', (build) => {
         expect(two.guardsIntact, `${label}: writes outside C (2 threads)`).toBe(true);
         expect(maxError(one.out, want, k), label).toBeLessThan(1e-6);
         expect(Buffer.from(two.out.buffer).equals(Buffer.from(one.out.buffer)), `${label}: thread counts disagree`).toBe(true);
+      }
+    });
+  }
+
+  // Batches of 1 to 97 items, K past one k-block (fcBlock: 8192 floats at batch 8, 1360 at 48) and not a multiple of 8.
+  const fcShapes = [...sizes.flatMap((m) => sizes.map((n) => [m, n, 1 + ((m * n) % 37)] as const)), [13, 8, 8197], [7, 48, 2741], [31, 97, 700], [64, 50, 1365]] as const;
+  for (const half of [false, true]) {
+    it(`f32_fc_gemm with ${half ? 'float16' : 'float32'} weights matches a naive GEMM, bit-identical across thread counts and to f32_conv_gemm_6x8`, () => {
+      expect(fcShapes.some(([, n, k]) => k > fcBlock(n, k) * 2)).toBe(true);
+      for (const [m, n, k] of fcShapes) {
+        const label = `M=${m} batch=${n} K=${k}`;
+        const stored = float32ArrayToFloat16(randomFloats(m * k, m * 1000 + k));
+        const w = half ? float16ArrayToFloat32(stored) : randomFloats(m * k, m * 1000 + k);
+        const x = randomFloats(n * k, n * 7 + k);
+        const bias = randomFloats(m, m + n);
+        const relu = (m + n + k) % 2 === 0;
+        const want = naive(w, transpose(x, n, k), bias, m, n, k, relu);
+        const outs = [1, maxThreads].map((threads) => {
+          const p = pool(build, threads);
+          const weights = half ? stored : w;
+          const arena = new ArenaPlanner();
+          const scratchStride = fcScratchBytes(n, k, tileRowsOf(build));
+          const [wAt, xAt, bAt, yAt, scratch, prmAt] = [weights.byteLength, x.byteLength, bias.byteLength + 32, (m * n + 2 * guard) * 4, scratchStride * threads, 64]
+            .map((bytes) => arena.permanent(bytes));
+          expect(arena.size).toBeLessThan(memoryBytes);
+          if (half) new Uint16Array(p.memory.buffer).set(stored, wAt / 2);
+          else new Float32Array(p.memory.buffer).set(w, wAt / 4);
+          const f32 = new Float32Array(p.memory.buffer);
+          f32.set(x, xAt / 4);
+          f32.set(bias, bAt / 4);
+          f32.fill(sentinel, yAt / 4, yAt / 4 + m * n + 2 * guard);
+          new Int32Array(p.memory.buffer).set(encodeFcJob({ w: wAt, x: xAt, bias: bAt, y: yAt + guard * 4, scratch, scratchStride }, m, n, k, half, relu), prmAt / 4);
+          p.run('f32_fc_gemm', prmAt);
+          const view = new Float32Array(p.memory.buffer, yAt, m * n + 2 * guard);
+          expect(view.subarray(0, guard).every((v) => v === sentinel) && view.subarray(guard + m * n).every((v) => v === sentinel), `${label}: writes outside Y`).toBe(true);
+          return transpose(view.slice(guard, guard + m * n), n, m);
+        });
+        expect(maxError(outs[0], want, k), label).toBeLessThan(1e-6);
+        expect(Buffer.from(outs[1].buffer).equals(Buffer.from(outs[0].buffer)), `${label}: thread counts disagree`).toBe(true);
+        // The same sums in the same order as the unblocked GEMM over packed weights.
+        const unblocked = runGemm(pool(build, 1), BMode.Strided, w, transpose(x, n, k), bias, m, n, k, relu);
+        expect(Buffer.from(unblocked.out.buffer).equals(Buffer.from(outs[0].buffer)), `${label}: differs from f32_conv_gemm_6x8`).toBe(true);
       }
     });
   }

@@ -15,7 +15,9 @@
 }
 
 /**
- * f32_gemm_6x8: C[0..mr, 0..nr] = epilogue(bias[i] + sum over k of A[i, k] * B[k, j]). A is packed as
+ * f32_gemm_6x8: C[0..mr, 0..nr] = epilogue(bias[i] + sum over k of A[i, k] * B[k, j]), or with the sums
+ * starting from the 6x8 tile at `init` (rows 32 bytes apart) instead of the bias where `init` is not 0: a
+ * GEMM blocked along k goes on from its partial sums. A is packed as
  * k-major groups of 6 floats; row k of B is 8 floats at b + k * ldb. C(i, j) is at c + i * rsc + j * csc;
  * a full tile with contiguous rows is stored as vectors, any other through the 6x8 scratch `tmp`. The
  * epilogue clamps to the two floats at `bounds` ([0, +inf] for ReLU, Clip's), or nothing when it is 0.
@@ -23,13 +25,21 @@
  * keep them in memory through the k-loop, at half the speed.
  * The k-loop is rolled with pointer increments: V8 compiles unrolled offsets into spills.
  */
-function f32_gemm_6x8(k: i32, a: usize, b: usize, ldb: usize, bias: usize, bounds: usize, c: usize, rsc: usize, csc: usize, mr: i32, nr: i32, tmp: usize): void {
+function f32_gemm_6x8(k: i32, a: usize, b: usize, ldb: usize, bias: usize, bounds: usize, c: usize, rsc: usize, csc: usize, mr: i32, nr: i32, tmp: usize, init: usize): void {
   let c00 = f32x4.splat(load<f32>(bias, 0)), c01 = c00;
   let c10 = f32x4.splat(load<f32>(bias, 4)), c11 = c10;
   let c20 = f32x4.splat(load<f32>(bias, 8)), c21 = c20;
   let c30 = f32x4.splat(load<f32>(bias, 12)), c31 = c30;
   let c40 = f32x4.splat(load<f32>(bias, 16)), c41 = c40;
   let c50 = f32x4.splat(load<f32>(bias, 20)), c51 = c50;
+  if (init != 0) {
+    c00 = v128.load(init, 0); c01 = v128.load(init, 16);
+    c10 = v128.load(init, 32); c11 = v128.load(init, 48);
+    c20 = v128.load(init, 64); c21 = v128.load(init, 80);
+    c30 = v128.load(init, 96); c31 = v128.load(init, 112);
+    c40 = v128.load(init, 128); c41 = v128.load(init, 144);
+    c50 = v128.load(init, 160); c51 = v128.load(init, 176);
+  }
   for (let kk = 0; kk < k; kk++) {
     const b0 = v128.load(b, 0);
     const b1 = v128.load(b, 16);
@@ -77,12 +87,19 @@ function f32_gemm_6x8(k: i32, a: usize, b: usize, ldb: usize, bias: usize, bound
  * and an add, whose product needs a register of its own, and the 6x8 tile's twelve accumulators no longer
  * fit beside it (V8 spilled them: 16-29 GFLOP/s, where this tile runs at about 43).
  */
-function f32_gemm_5x8(k: i32, a: usize, b: usize, ldb: usize, bias: usize, bounds: usize, c: usize, rsc: usize, csc: usize, mr: i32, nr: i32, tmp: usize): void {
+function f32_gemm_5x8(k: i32, a: usize, b: usize, ldb: usize, bias: usize, bounds: usize, c: usize, rsc: usize, csc: usize, mr: i32, nr: i32, tmp: usize, init: usize): void {
   let c00 = f32x4.splat(load<f32>(bias, 0)), c01 = c00;
   let c10 = f32x4.splat(load<f32>(bias, 4)), c11 = c10;
   let c20 = f32x4.splat(load<f32>(bias, 8)), c21 = c20;
   let c30 = f32x4.splat(load<f32>(bias, 12)), c31 = c30;
   let c40 = f32x4.splat(load<f32>(bias, 16)), c41 = c40;
+  if (init != 0) {
+    c00 = v128.load(init, 0); c01 = v128.load(init, 16);
+    c10 = v128.load(init, 32); c11 = v128.load(init, 48);
+    c20 = v128.load(init, 64); c21 = v128.load(init, 80);
+    c30 = v128.load(init, 96); c31 = v128.load(init, 112);
+    c40 = v128.load(init, 128); c41 = v128.load(init, 144);
+  }
   for (let kk = 0; kk < k; kk++) {
     const b0 = v128.load(b, 0);
     const b1 = v128.load(b, 16);
@@ -262,8 +279,128 @@ export function f32_conv_gemm_6x8(prm: usize, ith: i32, nth: i32): void {
         const nr = min(8, np - p0);
         const bp = mode == 0 ? bBase + <usize>p0 * 4 : packed + <usize>((q - panel0) * k) * 32;
         const ldb = mode == 0 ? bsk : 32;
-        if (MR == 6) f32_gemm_6x8(k, aTile, bp, ldb, biasTile, bounds, cBase + <usize>m0 * csm + <usize>p0 * csp, csm, csp, mr, nr, tmp);
-        else f32_gemm_5x8(k, aTile, bp, ldb, biasTile, bounds, cBase + <usize>m0 * csm + <usize>p0 * csp, csm, csp, mr, nr, tmp);
+        if (MR == 6) f32_gemm_6x8(k, aTile, bp, ldb, biasTile, bounds, cBase + <usize>m0 * csm + <usize>p0 * csp, csm, csp, mr, nr, tmp, 0);
+        else f32_gemm_5x8(k, aTile, bp, ldb, biasTile, bounds, cBase + <usize>m0 * csm + <usize>p0 * csp, csm, csp, mr, nr, tmp, 0);
+      }
+    }
+  }
+}
+
+/**
+ * Packs rows r0 .. r0 + MR - 1 of a row-major matrix (rows `rowBytes` apart, float32, or float16 where
+ * `half`), columns [k0, k0 + kc), into the k-major groups of MR floats the GEMM reads: four columns at a
+ * time, as a 4x4 transpose of the first four rows and lane stores of the rest. Rows past `rows` repeat
+ * the last one (computed, never stored).
+ */
+function packRows(dst: usize, w: usize, rowBytes: usize, r0: i32, rows: i32, k0: i32, kc: i32, half: bool): void {
+  const elem: usize = half ? 2 : 4;
+  const at = w + <usize>k0 * elem;
+  const p0 = at + <usize>r0 * rowBytes;
+  const p1 = at + <usize>(r0 + min(1, rows - 1)) * rowBytes;
+  const p2 = at + <usize>(r0 + min(2, rows - 1)) * rowBytes;
+  const p3 = at + <usize>(r0 + min(3, rows - 1)) * rowBytes;
+  const p4 = at + <usize>(r0 + min(4, rows - 1)) * rowBytes;
+  const p5 = at + <usize>(r0 + min(5, rows - 1)) * rowBytes;
+  const mask = i32x4.splat(0x8fffffff), scale = f32x4.splat(5.192296858534828e33);
+  const step: usize = MR * 4;
+  const k8 = kc & ~7;
+  let kk = 0;
+  let off: usize = 0;
+  while (kk < k8) {
+    if (half) {
+      const h0 = v128.load(p0 + off), h1 = v128.load(p1 + off), h2 = v128.load(p2 + off);
+      const h3 = v128.load(p3 + off), h4 = v128.load(p4 + off), h5 = MR == 6 ? v128.load(p5 + off) : h4;
+      pack4(dst,
+        halfToFloat(i32x4.extend_low_i16x8_s(h0), mask, scale), halfToFloat(i32x4.extend_low_i16x8_s(h1), mask, scale),
+        halfToFloat(i32x4.extend_low_i16x8_s(h2), mask, scale), halfToFloat(i32x4.extend_low_i16x8_s(h3), mask, scale),
+        halfToFloat(i32x4.extend_low_i16x8_s(h4), mask, scale), halfToFloat(i32x4.extend_low_i16x8_s(h5), mask, scale));
+      pack4(dst + 4 * step,
+        halfToFloat(i32x4.extend_high_i16x8_s(h0), mask, scale), halfToFloat(i32x4.extend_high_i16x8_s(h1), mask, scale),
+        halfToFloat(i32x4.extend_high_i16x8_s(h2), mask, scale), halfToFloat(i32x4.extend_high_i16x8_s(h3), mask, scale),
+        halfToFloat(i32x4.extend_high_i16x8_s(h4), mask, scale), halfToFloat(i32x4.extend_high_i16x8_s(h5), mask, scale));
+      off += 16;
+    } else {
+      pack4(dst, v128.load(p0 + off), v128.load(p1 + off), v128.load(p2 + off), v128.load(p3 + off), v128.load(p4 + off), v128.load(p5 + off));
+      pack4(dst + 4 * step, v128.load(p0 + off, 16), v128.load(p1 + off, 16), v128.load(p2 + off, 16),
+        v128.load(p3 + off, 16), v128.load(p4 + off, 16), v128.load(p5 + off, 16));
+      off += 32;
+    }
+    dst += 8 * step;
+    kk += 8;
+  }
+  for (; kk < kc; kk++) {
+    for (let i = 0; i < MR; i++) {
+      const row = i == 0 ? p0 : i == 1 ? p1 : i == 2 ? p2 : i == 3 ? p3 : i == 4 ? p4 : p5;
+      const v = half ? halfToFloatScalar(<u32>load<u16>(row + off)) : load<f32>(row + off);
+      store<f32>(dst + <usize>i * 4, v);
+    }
+    off += elem;
+    dst += step;
+  }
+}
+
+/** Stores four columns of MR rows (row i's four values in vector ri) as four k-major groups of MR floats. */
+@inline function pack4(dst: usize, r0: v128, r1: v128, r2: v128, r3: v128, r4: v128, r5: v128): void {
+  const step: usize = MR * 4;
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i64x2.shuffle(t0, t1, 0, 2));
+  v128.store(dst + step, i64x2.shuffle(t0, t1, 1, 3));
+  v128.store(dst + 2 * step, i64x2.shuffle(t2, t3, 0, 2));
+  v128.store(dst + 3 * step, i64x2.shuffle(t2, t3, 1, 3));
+  if (MR == 6) {
+    const u0 = i32x4.shuffle(r4, r5, 0, 4, 1, 5), u1 = i32x4.shuffle(r4, r5, 2, 6, 3, 7);
+    v128.store64_lane(dst, u0, 0, 16);
+    v128.store64_lane(dst + step, u0, 1, 16);
+    v128.store64_lane(dst + 2 * step, u1, 0, 16);
+    v128.store64_lane(dst + 3 * step, u1, 1, 16);
+  } else {
+    v128.store32_lane(dst, r4, 0, 16);
+    v128.store32_lane(dst + step, r4, 1, 16);
+    v128.store32_lane(dst + 2 * step, r4, 2, 16);
+    v128.store32_lane(dst + 3 * step, r4, 3, 16);
+  }
+}
+
+/**
+ * Fully connected layers at batch > 1: Y[p, m] = epilogue(bias[m] + W[m, :] . X[p, :]) with W row-major
+ * [M, K], float32 or float16 (widened as it is packed), read from memory once: each thread takes a range
+ * of row tiles and walks K in blocks of kc, packing the block of X (every batch item, kept in its L2
+ * cache) and then, per row tile, the block of W, which it multiplies with every panel of 8 batch items.
+ * A tile's sums go on from its partial sums in Y, in the same order as one unblocked pass. Parameters:
+ * 0 W, 1 X, 2 bias, 3 Y, 4 scratch, 5 scratch bytes per thread, 6 M, 7 batch, 8 K, 9 kc (a multiple of 8),
+ * 10 W is float16, 11 epilogue (0 none, 1 ReLU, 2 Clip), 12 and 13 the epilogue's bounds (f32).
+ */
+export function f32_fc_gemm(prm: usize, ith: i32, nth: i32): void {
+  const w = <usize>param(prm, 0), x = <usize>param(prm, 1), bias = <usize>param(prm, 2), y = <usize>param(prm, 3);
+  const scratch = <usize>param(prm, 4) + <usize>param(prm, 5) * <usize>ith;
+  const m = param(prm, 6), np = param(prm, 7), k = param(prm, 8), kc = param(prm, 9), half = param(prm, 10) != 0;
+  const bounds: usize = param(prm, 11) == 0 ? 0 : prm + 12 * 4;
+  const tmp = scratch, aPacked = scratch + 256, bPacked = aPacked + <usize>(MR * kc) * 4;
+  const rowTiles = (m + MR - 1) / MR, panels = (np + 7) / 8;
+  const rt0 = <i32>((<i64>rowTiles * ith) / nth), rt1 = <i32>((<i64>rowTiles * (ith + 1)) / nth);
+  const rowBytes = <usize>k * (half ? 2 : 4), csp = <usize>m * 4;
+  for (let k0 = 0; k0 < k; k0 += kc) {
+    const kb = min(kc, k - k0);
+    const last = k0 + kb == k;
+    for (let q = 0; q < panels; q++) packStrided(bPacked + <usize>(q * kb) * 32, x + <usize>k0 * 4, kb, 4, <usize>k * 4, q * 8, np);
+    for (let rt = rt0; rt < rt1; rt++) {
+      const m0 = rt * MR;
+      const mr = min(MR, m - m0);
+      packRows(aPacked, w, rowBytes, m0, m - m0, k0, kb, half);
+      for (let q = 0; q < panels; q++) {
+        const p0 = q * 8;
+        const nr = min(8, np - p0);
+        const c = y + <usize>m0 * 4 + <usize>p0 * csp;
+        if (k0 > 0) {
+          for (let i = 0; i < mr; i++) {
+            for (let j = 0; j < nr; j++) store<f32>(tmp + <usize>(i * 32 + j * 4), load<f32>(c + <usize>i * 4 + <usize>j * csp));
+          }
+        }
+        const init = k0 > 0 ? tmp : 0;
+        const bp = bPacked + <usize>(q * kb) * 32;
+        if (MR == 6) f32_gemm_6x8(kb, aPacked, bp, 32, bias + <usize>m0 * 4, last ? bounds : 0, c, 4, csp, mr, nr, tmp, init);
+        else f32_gemm_5x8(kb, aPacked, bp, 32, bias + <usize>m0 * 4, last ? bounds : 0, c, 4, csp, mr, nr, tmp, init);
       }
     }
   }
