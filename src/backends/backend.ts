@@ -44,10 +44,17 @@ export interface PreparedGraph {
   dispose(): Promise<void>;
 }
 
+/** What the plans of one session share on a backend (threads, stored weights), released after them. */
+export interface BackendSession {
+  dispose(): Promise<void>;
+}
+
 /** The one interface every backend implements: say what it can run, then prepare once and run many times. */
 export interface Backend {
   readonly name: string;
   /** Undefined when the backend can run the node, else the reason it cannot. */
   unsupported(node: Node, opset: number): string | undefined;
-  prepare(graph: Graph, options: BackendOptions): Promise<PreparedGraph>;
+  /** State for the plans of one session to share, where the backend has any; passed to each `prepare`. */
+  openSession?(options: BackendOptions): Promise<BackendSession>;
+  prepare(graph: Graph, options: BackendOptions, session?: BackendSession): Promise<PreparedGraph>;
 }

@@ -36,11 +36,24 @@ export function widenFp16Weights(graph: Graph, keep: (cast: Node) => boolean = (
   const nodes = graph.nodes.filter((node) => {
     const stored = node.op === 'Cast' && node.attrs.to?.value === onnxFloat ? graph.initializers.get(node.inputs[0]) : undefined;
     if (stored?.dtype !== 'float16' || fed.has(node.inputs[0]) || keep(node)) return true;
-    initializers.set(node.outputs[0], new Tensor('float32', stored.toFloat32(), stored.shape));
+    const widened = new Tensor('float32', stored.toFloat32(), stored.shape);
+    sources.set(widened, stored);
+    initializers.set(node.outputs[0], widened);
     return false;
   });
   if (nodes.length === graph.nodes.length) return graph;
   const read = new Set(nodes.flatMap((n) => n.inputs));
   for (const [name, t] of graph.initializers) if (t.dtype === 'float16' && !read.has(name)) initializers.delete(name);
   return { ...graph, nodes, initializers, valueTypes: new Map() };
+}
+
+/** The float16 tensors widened weights were made from. */
+const sources = new WeakMap<Tensor, Tensor>();
+
+/**
+ * The float16 tensor a float32 weight was widened from by widenFp16Weights, else the tensor itself: what
+ * stays the same when a session widens its fp16 weights again for another input shape.
+ */
+export function widenedFrom(t: Tensor): Tensor {
+  return sources.get(t) ?? t;
 }

@@ -1,6 +1,6 @@
 import { JouleError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import type { Precision, PreparedGraph, Profile } from '../backends/backend.js';
+import type { BackendOptions, BackendSession, Precision, PreparedGraph, Profile } from '../backends/backend.js';
 import { type BackendName, backends, isBackendName } from '../backends/index.js';
 import { availableParallelism } from '../platform/host.js';
 import { type Graph, type Model, type Node, type ValueInfo, onnxOpset, subgraphsOf } from '../ir/graph.js';
@@ -38,6 +38,8 @@ export interface SessionOptions extends LoadOptions {
 /** A loaded, optimized model bound to a backend: load once, run many times. */
 export class Session {
   private readonly plans = new Map<string, Promise<PreparedGraph>>();
+  /** What the plans share on the backend (threads, stored weights), opened with the first plan. */
+  private shared?: Promise<BackendSession | undefined>;
   private disposed = false;
 
   private constructor(
@@ -126,6 +128,7 @@ export class Session {
     this.plans.clear();
     // A plan that failed to prepare holds nothing to release.
     await Promise.all(plans.map(async (p) => (await p.catch(() => undefined))?.dispose()));
+    await (await this.shared?.catch(() => undefined))?.dispose();
   }
 
   /** The graph specialized to the feeds' shapes (shape arithmetic folded away), prepared once per shape. */
@@ -141,7 +144,11 @@ export class Session {
       const inputs = this.inputs.map((v) => ({ ...v, shape: feeds.get(v.name)!.shape }));
       const specialized = runPasses({ ...this.graph, inputs });
       const backend = backends[this.options.backend];
-      plan = backend.prepare(specialized, { precision: this.options.precision, threads: this.options.threads, profile: this.options.profile, tune: this.options.tune, powerPreference: this.options.powerPreference });
+      const options: BackendOptions = { precision: this.options.precision, threads: this.options.threads, profile: this.options.profile, tune: this.options.tune, powerPreference: this.options.powerPreference };
+      // A session that could not open its shared state tries again with its next plan.
+      const shared = (this.shared ??= backend.openSession?.(options) ?? Promise.resolve(undefined));
+      shared.catch(() => this.shared === shared && (this.shared = undefined));
+      plan = shared.then((s) => backend.prepare(specialized, options, s));
       this.plans.set(key, plan);
       // A plan that fails is not kept: the next run with these shapes tries again.
       const failed = plan;

@@ -10,8 +10,10 @@ const slack = 64;
  * space of dead activations first-fit. The plan is fixed per input shape: runs never grow memory.
  */
 export class ArenaPlanner {
-  private top = reservedBytes;
   private readonly holes: { offset: number; size: number }[] = [];
+
+  /** `base`: where the planned memory starts (64-byte aligned); offsets move with it, sizes do not. */
+  constructor(private top = reservedBytes) {}
 
   /** Total bytes the memory must hold. */
   get size(): number {

@@ -1,5 +1,6 @@
 import type { Backend } from '../backend.js';
 import { referenceBackend } from '../reference/index.js';
+import { CpuMemory } from './memory.js';
 import { prepareCpu } from './prepared.js';
 
 /**
@@ -14,7 +15,10 @@ export const cpuBackend: Backend = {
   unsupported(node, opset) {
     return referenceBackend.unsupported(node, opset);
   },
-  prepare(graph, options) {
-    return prepareCpu(graph, options);
+  openSession(options) {
+    return CpuMemory.create(options.threads);
+  },
+  prepare(graph, options, session) {
+    return prepareCpu(graph, options, undefined, session as CpuMemory | undefined);
   },
 };

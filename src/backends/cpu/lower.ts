@@ -2,6 +2,7 @@ import type { Tensor } from '../../core/tensor.js';
 import { type Graph, type Node, onnxOpset } from '../../ir/graph.js';
 import { Attrs } from '../../ops/op.js';
 import { axisPads, readWindowAttrs } from '../../ops/sliding-window.js';
+import { widenedFrom } from '../../passes/to-fp16.js';
 import { BMode, type GemmJob, type Im2colWindow, packWeights } from './jobs.js';
 import { type PlainLayer, lowerPlainNode } from './lower-plain.js';
 import type { DirectConv } from './direct.js';
@@ -17,8 +18,13 @@ export interface WasmLayer {
   readonly input: string;
   /** The value the layer writes: its own output, or that of a Relu fused as its epilogue. */
   output: string;
-  /** float32, or float16 bits for fully connected layers that read half-precision weights. */
-  readonly weights: Float32Array | Uint16Array;
+  /** The weights in the GEMM's or GEMV's layout: float32, or float16 bits for fully connected layers that read half-precision weights. */
+  readonly weights: () => Float32Array | Uint16Array;
+  /** Whether `weights` are float16. */
+  readonly half: boolean;
+  /** The tensor the weights come from, and what else their packing depends on: packed weights are stored once per pair. */
+  readonly source: object;
+  readonly sourceKey: string;
   readonly bias: Float32Array;
   /** Bytes of the output. */
   readonly outputBytes: number;
@@ -108,7 +114,10 @@ function lowerConv(graph: Graph, node: Node, tileRows: number): WasmLayer | unde
   return {
     input: node.inputs[0],
     output: node.outputs[0],
-    weights: packWeights(weights, groups, mg, k, tileRows),
+    weights: () => packWeights(weights, groups, mg, k, tileRows),
+    half: false,
+    source: widenedFrom(w),
+    sourceKey: [groups, mg, k, height, width, tileRows, ...Object.values(im2col).flat()].join(' '),
     bias: b === undefined ? new Float32Array(outChannels) : b.toFloat32(),
     outputBytes: images * outChannels * np * 4,
     kind: 'gemm',
@@ -169,13 +178,18 @@ function lowerFullyConnected(graph: Graph, node: Node): WasmLayer | undefined {
   // the GEMV reads it at batch 1, the FC GEMM packs blocks of it as it goes. Half-precision weights stay
   // half, widened in registers.
   const half = b.dtype === 'float16' && alpha === 1;
-  const w = half ? transposed(b.data as Uint16Array, transB, k, n) : transposed(b.toFloat32(), transB, k, n);
-  const weights = alpha === 1 ? w : (w as Float32Array).map((v) => alpha * v);
+  const weights = (): Float32Array | Uint16Array => {
+    const w = half ? transposed(b.data as Uint16Array, transB, k, n) : transposed(b.toFloat32(), transB, k, n);
+    return alpha === 1 ? w : (w as Float32Array).map((v) => alpha * v);
+  };
   const gemv = batch === 1;
   return {
     input: node.inputs[0],
     output: node.outputs[0],
     weights,
+    half,
+    source: widenedFrom(b),
+    sourceKey: `fc ${transB} ${alpha} ${k} ${n} ${half}`,
     bias,
     outputBytes: batch * n * 4,
     kind: gemv ? 'gemv' : 'fc',

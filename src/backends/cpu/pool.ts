@@ -87,6 +87,15 @@ export class ThreadPool {
     return pool;
   }
 
+  /** Grows the shared memory (every thread sees it) to hold at least `bytes`; false past WebAssembly's 4 GiB. */
+  grow(bytes: number): boolean {
+    const pages = Math.ceil(bytes / pageBytes);
+    const have = this.memory.buffer.byteLength / pageBytes;
+    if (pages > maxPages) return false;
+    if (pages > have) this.memory.grow(pages - have);
+    return true;
+  }
+
   /** Runs a kernel over every thread and returns when all are done. */
   run(kernel: KernelName, params: number, nth = this.threads): void {
     if (this.closed) throw new Error('the thread pool has been closed');

@@ -7,12 +7,14 @@ import { type BackendOptions, type PreparedGraph, type Profile, drainProfile } f
 import { constantClipBounds } from '../../ops/clip.js';
 import { Attrs } from '../../ops/op.js';
 import { runNode } from '../reference/interpreter.js';
+import { JouleError } from '../../core/errors.js';
 import { ArenaPlanner } from './arena.js';
 import { encodeFcJob, encodeGemmJob, encodeGemvJob, fcScratchBytes, gemmScratchBytes, tileRowsOf } from './jobs.js';
-import { type KernelBuild, type KernelName, hasRelaxedSimd } from './kernels.js';
+import type { KernelBuild, KernelName } from './kernels.js';
 import { type WasmLayer, lowerNode } from './lower.js';
 import type { PlainLayer } from './lower-plain.js';
-import { ThreadPool } from './pool.js';
+import { CpuMemory, type WeightHold } from './memory.js';
+import type { ThreadPool } from './pool.js';
 import { candidates, fastest, rememberPick } from './tune.js';
 import { directName, encodeDirect } from './direct.js';
 import { type FftPlan, encodeFft, fftSizeOf, fftWeights, fftZeroFloats, planFft } from './fft.js';
@@ -48,7 +50,10 @@ interface Resident {
  * views; every other node runs its reference kernel on the calling thread. Weights are packed and all
  * memory planned here, once.
  */
-export async function prepareCpu(input: Graph, options: BackendOptions, build?: KernelBuild): Promise<PreparedGraph> {
+export async function prepareCpu(input: Graph, options: BackendOptions, build?: KernelBuild, shared?: CpuMemory): Promise<PreparedGraph> {
+  if (shared !== undefined && build !== undefined && shared.build !== build) throw new Error(`a ${build} plan cannot share a ${shared.build} memory`);
+  // A plan of a session shares its thread pool, memory and stored weights; any other has its own.
+  const memory = shared ?? await CpuMemory.create(options.threads, build);
   // The convolution kernels read float32 weights, the fully connected ones float16 as well: fp16 weights
   // are widened once, here, but for those.
   const typed = withInferredTypes(input);
@@ -71,7 +76,7 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   nodes.forEach((node, i) => node.inputs.forEach((name) => name !== '' && consumers.set(name, [...(consumers.get(name) ?? []), i])));
   const graphOutputs = new Set(graph.outputs.map((o) => o.name));
 
-  const kernelBuild = build ?? (hasRelaxedSimd() ? 'relaxed' : 'simd128');
+  const kernelBuild = memory.build;
   const tileRows = tileRowsOf(kernelBuild);
   // Lower what the kernels run; fuse a Relu that is the only reader of a layer's output.
   const layers = new Map<number, WasmLayer | PlainLayer>();
@@ -100,7 +105,7 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   nodes.forEach((node, i) => {
     if (node.op !== 'Cast' || !graph.initializers.has(node.inputs[0])) return;
     const readers = consumers.get(node.outputs[0]) ?? [];
-    if (readers.length > 0 && readers.every((r) => { const layer = layers.get(r); return layer !== undefined && layer.kind !== 'plain' && layer.weights instanceof Uint16Array; })) fused.add(i);
+    if (readers.length > 0 && readers.every((r) => { const layer = layers.get(r); return layer !== undefined && layer.kind !== 'plain' && layer.half; })) fused.add(i);
   });
 
   // A Concat along the channels of 4-D values whose every input is a convolution's output that only it
@@ -137,29 +142,6 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     residentNames.add(layer.output);
   }
   const valueBytes = (name: string): number => shapeSize(shapeOf(graph, name)) * 4;
-
-  const arena = new ArenaPlanner();
-  const permanentWrites: [number, Float32Array | Int32Array | Uint16Array][] = [];
-  const keep = (data: Float32Array | Int32Array | Uint16Array): number => {
-    const at = arena.permanent(data.byteLength);
-    permanentWrites.push([at, data]);
-    return at;
-  };
-  const resident = new Map<string, Resident>();
-  const place = (name: string): void => {
-    if (!resident.has(name)) resident.set(name, { offset: arena.acquire(valueBytes(name)), shape: shapeOf(graph, name) });
-  };
-  const defined = [...graph.inputs.map((v) => v.name), ...graph.initializers.keys()];
-  const releaseDead = (before: number): void => {
-    for (const [name, r] of resident) {
-      if ((lastUse.get(name) ?? -1) < before && !released.has(name)) {
-        arena.release(r.offset, valueBytes(name));
-        released.add(name);
-      }
-    }
-  };
-  const released = new Set<string>();
-  for (const name of defined) if (residentNames.has(name)) place(name);
 
   const threads = options.threads;
   // The algorithms each layer may run (several where the pick is to be measured), and the Winograd plans.
@@ -204,113 +186,190 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
       workspaceBytes = Math.max(workspaceBytes, plan.workspaceBytes);
     }
   }
-  const scratch = arena.permanent(scratchBytes * threads);
-  // V and M of the Winograd layers, one at a time.
-  const workspace = workspaceBytes > 0 ? arena.permanent(workspaceBytes) : 0;
-  // z of the strided layers Winograd runs after space-to-depth, one at a time.
-  const spaceToDepthBuffer = spaceToDepthWorkspace > 0 ? arena.permanent(spaceToDepthWorkspace) : 0;
-  const pendingJobs: [Step & { kind: 'wasm' }, WasmLayer][] = [];
 
-  const steps: Step[] = [];
-  /** The value whose buffer a view (Flatten, Reshape, ...) shares. */
-  const viewOf = new Map<string, string>();
-  nodes.forEach((node, index) => {
-    if (fused.has(index)) return;
-    releaseDead(index);
-    const layer = layers.get(index);
-    if (layer === undefined && isView(graph, node) && resident.has(node.inputs[0])) {
-      // The output is the input's buffer under another shape, which then lives as long as either.
-      const root = viewOf.get(node.inputs[0]) ?? node.inputs[0];
-      resident.set(node.outputs[0], { offset: resident.get(node.inputs[0])!.offset, shape: shapeOf(graph, node.outputs[0]) });
-      viewOf.set(node.outputs[0], root);
-      released.add(node.outputs[0]);
-      lastUse.set(root, Math.max(lastUse.get(root) ?? -1, lastUse.get(node.outputs[0]) ?? -1));
-      return;
-    }
-    if (layer === undefined) {
-      steps.push({ kind: 'reference', node, index });
-      for (const name of node.outputs) if (residentNames.has(name)) place(name);
-      return;
-    }
-    const slice = slices.get(layer.output);
-    if (slice === undefined) {
-      place(layer.output);
-    } else {
-      // The slice lives in the Concat's output, which is planned at its first producer and never released with it.
-      place(slice.concat);
-      resident.set(layer.output, { offset: resident.get(slice.concat)!.offset + slice.offset, shape: shapeOf(graph, layer.output) });
-      released.add(layer.output);
-    }
-    if (layer.kind === 'plain') {
-      const encoded = layer.encode((name) => resident.get(name)!.offset, scratch, scratchBytes);
-      const params = keep(encoded);
-      steps.push({ kind: 'wasm', candidates: [{ name: layer.kernel, dispatches: [[layer.kernel, params]] }], chosen: 0, index });
-      return;
-    }
-    const step = { kind: 'wasm' as const, candidates: choices.get(index)!.map((name) => ({ name, dispatches: [] })), chosen: 0, index };
-    pendingJobs.push([step, layer]);
-    steps.push(step);
-  });
-  for (const [step, layer] of pendingJobs) {
-    const [b, c] = [resident.get(layer.input)!.offset, resident.get(layer.output)!.offset];
-    const bias = keep(layer.bias);
-    // A convolution's images lie cImage bytes apart, more where it writes its slice of a Concat.
-    const yImageBytes = slices.get(layer.output)?.imageBytes ?? layer.job.cImage;
-    for (const { name, dispatches } of step.candidates) {
-      if (name === directName) {
-        const at = { x: b, w: keep(layer.direct!.weights), bias, y: c };
-        dispatches.push(['f32_conv_direct', keep(encodeDirect(layer.direct!, at, layer.job.relu, layer.job.clip, yImageBytes))]);
-        continue;
-      }
-      const fftPlan = fftPlans.get(`${step.index} ${name}`);
-      if (fftPlan !== undefined) {
-        const conv = layer.fft!;
-        const at = {
-          x: b, y: c, u: keep(fftWeights(conv, fftPlan.n, tileRows)), bias,
-          zeros: arena.permanent(fftZeroFloats(conv, fftPlan.n) * 4), workspace, scratch, scratchStride: scratchBytes,
-        };
-        for (const [kernel, params] of encodeFft(conv, fftPlan, at, layer.job.relu, layer.job.clip, threads, tileRows, yImageBytes)) dispatches.push([kernel, keep(params)]);
-        continue;
-      }
-      const plan = planOf(step.index, name);
-      if (plan !== undefined) {
-        const { conv } = winogradOf(layer, name)!;
-        let x = b;
-        if (conv !== layer.winograd) {
-          x = spaceToDepthBuffer;
-          dispatches.push(['f32_space_to_depth', keep(encodeSpaceToDepth(layer.spaceToDepth!, b, x))]);
-        }
-        const positions = alphaOf(plan.variant) ** 2;
-        const at = {
-          x, y: c, u: keep(winogradWeights(conv, plan.variant, tileRows)), bias,
-          zeros: arena.permanent((positions * conv.outChannels + 8) * 4), workspace, scratch, scratchStride: scratchBytes,
-        };
-        for (const [kernel, params] of encodeWinograd(conv, plan, at, layer.job.relu, layer.job.clip, threads, tileRows, yImageBytes)) dispatches.push([kernel, keep(params)]);
-        continue;
-      }
-      const a = keep(layer.weights);
-      const half = layer.weights instanceof Uint16Array;
-      const { mg, np, k, relu, clip } = layer.job;
-      if (layer.kind === 'gemv') {
-        dispatches.push([half ? 'f16_gemv_4x4' : 'f32_gemv_4x4', keep(encodeGemvJob(a, b, bias, c, mg, k, relu, clip))]);
-      } else if (layer.kind === 'fc') {
-        dispatches.push(['f32_fc_gemm', keep(encodeFcJob({ w: a, x: b, bias, y: c, scratch, scratchStride: scratchBytes }, mg, np, k, half, relu, clip))]);
-      } else {
-        dispatches.push(['f32_conv_gemm_6x8', keep(encodeGemmJob({ ...layer.job, a, b, bias, c, scratch, cImage: yImageBytes }, threads, tileRows))]);
-      }
-    }
+  const defined = [...graph.inputs.map((v) => v.name), ...graph.initializers.keys()];
+
+  /** How a plan lays out its region of the memory, with its steps' jobs encoded for those addresses. */
+  interface Layout {
+    readonly size: number;
+    readonly steps: Step[];
+    readonly resident: Map<string, Resident>;
+    readonly pendingJobs: [Step & { kind: 'wasm' }, WasmLayer][];
+    readonly permanentWrites: [number, Float32Array | Int32Array | Uint16Array][];
+    /** The stored weights each candidate reads. */
+    readonly holds: Map<Candidate, WeightHold[]>;
   }
+  /**
+   * Plans the region from `base` on: its size depends only on the graph, every address in it on `base`.
+   * Weights are not in the region: they are found in, or added to, the memory's store. Undefined where the
+   * memory cannot grow to hold the weights.
+   */
+  const layout = (base: number): Layout | undefined => {
+    const arena = new ArenaPlanner(base);
+    const holds = new Map<Candidate, WeightHold[]>();
+    let outOfMemory = false;
+    /** Stored weights for a candidate, made from the layer's weights as `key` says the first time. */
+    const stored = (cand: Candidate, layer: WasmLayer, key: string, make: () => Float32Array | Uint16Array): number => {
+      const hold = memory.weight(layer.source, `${key} | ${layer.sourceKey}`, make);
+      if (hold === undefined) {
+        outOfMemory = true;
+        return 0;
+      }
+      holds.set(cand, [...(holds.get(cand) ?? []), hold]);
+      return hold.offset;
+    };
+    const permanentWrites: [number, Float32Array | Int32Array | Uint16Array][] = [];
+    const keep = (data: Float32Array | Int32Array | Uint16Array): number => {
+      const at = arena.permanent(data.byteLength);
+      permanentWrites.push([at, data]);
+      return at;
+    };
+    const resident = new Map<string, Resident>();
+    const place = (name: string): void => {
+      if (!resident.has(name)) resident.set(name, { offset: arena.acquire(valueBytes(name)), shape: shapeOf(graph, name) });
+    };
+    const releaseDead = (before: number): void => {
+      for (const [name, r] of resident) {
+        if ((lastUse.get(name) ?? -1) < before && !released.has(name)) {
+          arena.release(r.offset, valueBytes(name));
+          released.add(name);
+        }
+      }
+    };
+    const released = new Set<string>();
+    for (const name of defined) if (residentNames.has(name)) place(name);
 
-  const pool = await ThreadPool.create(threads, arena.size, build);
+    const scratch = arena.permanent(scratchBytes * threads);
+    // V and M of the Winograd layers, one at a time.
+    const workspace = workspaceBytes > 0 ? arena.permanent(workspaceBytes) : 0;
+    // z of the strided layers Winograd runs after space-to-depth, one at a time.
+    const spaceToDepthBuffer = spaceToDepthWorkspace > 0 ? arena.permanent(spaceToDepthWorkspace) : 0;
+    const pendingJobs: [Step & { kind: 'wasm' }, WasmLayer][] = [];
+
+    const steps: Step[] = [];
+    /** The value whose buffer a view (Flatten, Reshape, ...) shares. */
+    const viewOf = new Map<string, string>();
+    nodes.forEach((node, index) => {
+      if (fused.has(index)) return;
+      releaseDead(index);
+      const layer = layers.get(index);
+      if (layer === undefined && isView(graph, node) && resident.has(node.inputs[0])) {
+        // The output is the input's buffer under another shape, which then lives as long as either.
+        const root = viewOf.get(node.inputs[0]) ?? node.inputs[0];
+        resident.set(node.outputs[0], { offset: resident.get(node.inputs[0])!.offset, shape: shapeOf(graph, node.outputs[0]) });
+        viewOf.set(node.outputs[0], root);
+        released.add(node.outputs[0]);
+        lastUse.set(root, Math.max(lastUse.get(root) ?? -1, lastUse.get(node.outputs[0]) ?? -1));
+        return;
+      }
+      if (layer === undefined) {
+        steps.push({ kind: 'reference', node, index });
+        for (const name of node.outputs) if (residentNames.has(name)) place(name);
+        return;
+      }
+      const slice = slices.get(layer.output);
+      if (slice === undefined) {
+        place(layer.output);
+      } else {
+        // The slice lives in the Concat's output, which is planned at its first producer and never released with it.
+        place(slice.concat);
+        resident.set(layer.output, { offset: resident.get(slice.concat)!.offset + slice.offset, shape: shapeOf(graph, layer.output) });
+        released.add(layer.output);
+      }
+      if (layer.kind === 'plain') {
+        const encoded = layer.encode((name) => resident.get(name)!.offset, scratch, scratchBytes);
+        const params = keep(encoded);
+        steps.push({ kind: 'wasm', candidates: [{ name: layer.kernel, dispatches: [[layer.kernel, params]] }], chosen: 0, index });
+        return;
+      }
+      const step = { kind: 'wasm' as const, candidates: choices.get(index)!.map((name) => ({ name, dispatches: [] })), chosen: 0, index };
+      pendingJobs.push([step, layer]);
+      steps.push(step);
+    });
+    for (const [step, layer] of pendingJobs) {
+      const [b, c] = [resident.get(layer.input)!.offset, resident.get(layer.output)!.offset];
+      const bias = keep(layer.bias);
+      // A convolution's images lie cImage bytes apart, more where it writes its slice of a Concat.
+      const yImageBytes = slices.get(layer.output)?.imageBytes ?? layer.job.cImage;
+      for (const cand of step.candidates) {
+        const { name, dispatches } = cand;
+        if (name === directName) {
+          const at = { x: b, w: stored(cand, layer, name, () => layer.direct!.weights), bias, y: c };
+          dispatches.push(['f32_conv_direct', keep(encodeDirect(layer.direct!, at, layer.job.relu, layer.job.clip, yImageBytes))]);
+          continue;
+        }
+        const fftPlan = fftPlans.get(`${step.index} ${name}`);
+        if (fftPlan !== undefined) {
+          const conv = layer.fft!;
+          const at = {
+            x: b, y: c, u: stored(cand, layer, name, () => fftWeights(conv, fftPlan.n, tileRows)), bias,
+            zeros: arena.permanent(fftZeroFloats(conv, fftPlan.n) * 4), workspace, scratch, scratchStride: scratchBytes,
+          };
+          for (const [kernel, params] of encodeFft(conv, fftPlan, at, layer.job.relu, layer.job.clip, threads, tileRows, yImageBytes)) dispatches.push([kernel, keep(params)]);
+          continue;
+        }
+        const plan = planOf(step.index, name);
+        if (plan !== undefined) {
+          const { conv } = winogradOf(layer, name)!;
+          let x = b;
+          if (conv !== layer.winograd) {
+            x = spaceToDepthBuffer;
+            dispatches.push(['f32_space_to_depth', keep(encodeSpaceToDepth(layer.spaceToDepth!, b, x))]);
+          }
+          const positions = alphaOf(plan.variant) ** 2;
+          const at = {
+            x, y: c, u: stored(cand, layer, name, () => winogradWeights(conv, plan.variant, tileRows)), bias,
+            zeros: arena.permanent((positions * conv.outChannels + 8) * 4), workspace, scratch, scratchStride: scratchBytes,
+          };
+          for (const [kernel, params] of encodeWinograd(conv, plan, at, layer.job.relu, layer.job.clip, threads, tileRows, yImageBytes)) dispatches.push([kernel, keep(params)]);
+          continue;
+        }
+        // The GEMV and the FC GEMM read the same row-major weights: stored once for plans of both.
+        const a = stored(cand, layer, layer.kind === 'gemm' ? 'gemm' : 'fc', layer.weights);
+        const { half } = layer;
+        const { mg, np, k, relu, clip } = layer.job;
+        if (layer.kind === 'gemv') {
+          dispatches.push([half ? 'f16_gemv_4x4' : 'f32_gemv_4x4', keep(encodeGemvJob(a, b, bias, c, mg, k, relu, clip))]);
+        } else if (layer.kind === 'fc') {
+          dispatches.push(['f32_fc_gemm', keep(encodeFcJob({ w: a, x: b, bias, y: c, scratch, scratchStride: scratchBytes }, mg, np, k, half, relu, clip))]);
+        } else {
+          dispatches.push(['f32_conv_gemm_6x8', keep(encodeGemmJob({ ...layer.job, a, b, bias, c, scratch, cImage: yImageBytes }, threads, tileRows))]);
+        }
+      }
+    }
+    if (outOfMemory) {
+      for (const hold of [...holds.values()].flat()) hold.release();
+      return undefined;
+    }
+    return { size: arena.size - base, steps, resident, pendingJobs, permanentWrites, holds };
+  };
+  // Lay the plan out twice: once to learn its size, then in the region found for it.
+  const sized = layout(0);
+  const base = sized === undefined ? undefined : memory.allocate(sized.size);
+  const placed = base === undefined ? undefined : layout(base);
+  for (const hold of [...sized?.holds.values() ?? []].flat()) hold.release();
+  if (placed === undefined) {
+    if (base !== undefined) memory.free(base, sized!.size);
+    if (shared !== undefined) {
+      // The session's memory is full (4 GiB): this plan gets a memory of its own.
+      return prepareCpu(input, options, build);
+    }
+    await memory.dispose();
+    throw new JouleError('OUT_OF_MEMORY', `the plan needs more than WebAssembly's 4 GiB of memory (${(sized?.size ?? 0) / 2 ** 20 | 0} MiB besides its weights); run a smaller batch`);
+  }
+  const { steps, resident, pendingJobs, permanentWrites, holds } = placed;
+  const pool = memory.pool;
   for (const [at, data] of permanentWrites) {
     if (data instanceof Uint16Array) new Uint16Array(pool.memory.buffer).set(data, at / 2);
     else (data instanceof Float32Array ? new Float32Array(pool.memory.buffer) : new Int32Array(pool.memory.buffer)).set(data, at / 4);
   }
-  // Measure where a layer has several candidates: each on the layer's own buffers, before any run.
+  // Measure where a layer has several candidates: each on the layer's own buffers, before any run. The
+  // weights only the losers read are let go.
   for (const [step, layer] of pendingJobs) {
     if (step.candidates.length < 2) continue;
     step.chosen = Math.max(0, fastest(step.candidates.map((cand) => () => runDispatches(pool, cand.dispatches))));
     rememberPick(layer, threads, kernelBuild, step.candidates[step.chosen].name);
+    step.candidates.forEach((cand, i) => i !== step.chosen && holds.get(cand)?.forEach((hold) => hold.release()));
   }
   // Every value a run reads last at step i can be dropped from the JavaScript side after it.
   const dropAfter = new Map<number, string[]>();
@@ -328,9 +387,12 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     return new Tensor('float32', new Float32Array(pool.memory.buffer, r.offset, size).slice(), r.shape);
   };
 
+  let disposed = false;
   return {
     warnings,
     async run(feeds) {
+      // Its region may belong to another plan by now.
+      if (disposed) throw new JouleError('BAD_ARGUMENT', 'this plan has been disposed');
       const env = new Map<string, Tensor>([...graph.initializers, ...feeds]);
       for (const name of defined) if (resident.has(name) && env.has(name)) copyIn(name, env.get(name)!);
       const fetch = (name: string): Tensor => {
@@ -373,7 +435,11 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
       return new Map(steps.flatMap((st) => (st.kind === 'wasm' ? [[nodes[st.index].name, st.candidates[st.chosen].name] as const] : [])));
     },
     async dispose() {
-      await pool.close();
+      if (disposed) return;
+      disposed = true;
+      for (const hold of [...holds.values()].flat()) hold.release();
+      memory.free(base!, placed.size);
+      if (shared === undefined) await memory.dispose();
     },
   };
 }
