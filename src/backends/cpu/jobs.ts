@@ -61,6 +61,8 @@ export interface GemmJob {
   /** Clip's bounds, when the epilogue clamps (it takes precedence over relu). */
   readonly clip?: readonly [number, number];
   readonly window?: Im2colWindow;
+  /** A holds float16 values, widened a row tile at a time. */
+  readonly aHalf?: boolean;
 }
 
 /** Column panels per packed chunk for a reduction of length k. */
@@ -68,9 +70,9 @@ export function panelsPerChunk(k: number): number {
   return Math.max(1, Math.floor(packedBytesTarget / (k * tileCols * 4)));
 }
 
-/** Bytes of scratch each thread needs for a job with reduction length k. */
+/** Bytes of scratch each thread needs for a job with reduction length k (float16 weights widened included). */
 export function gemmScratchBytes(k: number): number {
-  return tileScratchBytes + panelsPerChunk(k) * k * tileCols * 4;
+  return tileScratchBytes + panelsPerChunk(k) * k * tileCols * 4 + tileRowsOf('relaxed') * k * 4;
 }
 
 /** The i32 parameter block of a GEMM job run on `threads` threads. */
@@ -93,6 +95,7 @@ export function encodeGemmJob(job: GemmJob, threads: number, tileRows: number): 
     w?.dilations[0] ?? 1, w?.dilations[1] ?? 1, rowBlocks,
     // The epilogue's bounds: Clip's, or [0, +inf] for ReLU.
     ...floatBits(job.clip ?? (job.relu ? [0, Infinity] : [0, 0])),
+    job.aHalf === true ? 1 : 0,
   ]);
 }
 

@@ -23,7 +23,7 @@ export interface WasmLayer {
   /** Whether `weights` are float16. */
   readonly half: boolean;
   /** The tensor the weights come from, and what else their packing depends on: packed weights are stored once per pair. */
-  readonly source: object;
+  readonly source: Tensor;
   readonly sourceKey: string;
   readonly bias: Float32Array;
   /** Bytes of the output. */

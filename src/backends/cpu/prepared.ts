@@ -8,6 +8,7 @@ import { constantClipBounds } from '../../ops/clip.js';
 import { Attrs } from '../../ops/op.js';
 import { runNode } from '../reference/interpreter.js';
 import { JouleError } from '../../core/errors.js';
+import { float32ArrayToFloat16 } from '../../core/float16.js';
 import { ArenaPlanner } from './arena.js';
 import { encodeFcJob, encodeGemmJob, encodeGemvJob, fcScratchBytes, gemmScratchBytes, tileRowsOf } from './jobs.js';
 import type { KernelBuild, KernelName } from './kernels.js';
@@ -63,11 +64,6 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   };
   const graph = withInferredTypes(widenFp16Weights(typed, (cast) => halfFullyConnected(cast.outputs[0])));
   const warnings: string[] = [];
-  const halfValues = (g: Graph): number => [...g.initializers.values()].reduce((sum, t) => sum + (t.dtype === 'float16' ? t.size : 0), 0);
-  const widened = halfValues(typed) - halfValues(graph);
-  if (widened > 0) {
-    warnings.push(`the cpu backend widens ${(widened * 2 / 1e6).toFixed(1)} of the model's ${(halfValues(typed) * 2 / 1e6).toFixed(1)} MB of float16 weights (convolutions' and other ops') to float32 when it prepares a model; fully connected layers read theirs as float16`);
-  }
   const opset = onnxOpset(graph);
   const fed = new Set(graph.inputs.map((v) => v.name));
   const constantOf = (name: string): Tensor | undefined => (fed.has(name) ? undefined : graph.initializers.get(name));
@@ -188,6 +184,12 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   }
 
   const defined = [...graph.inputs.map((v) => v.name), ...graph.initializers.keys()];
+  /**
+   * Whether a convolution's weights packed for the GEMM are stored as float16 (widened a row tile at a
+   * time): where they were float16 to begin with. Winograd's and FFT's transformed weights stay float32:
+   * rounded to float16 they made CaffeNet's output 4x further from fp32's (6.7e-3 against 1.7e-3).
+   */
+  const halfConv = (layer: WasmLayer): boolean => layer.source.dtype === 'float16';
 
   /** How a plan lays out its region of the memory, with its steps' jobs encoded for those addresses. */
   interface Layout {
@@ -208,9 +210,10 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     const arena = new ArenaPlanner(base);
     const holds = new Map<Candidate, WeightHold[]>();
     let outOfMemory = false;
-    /** Stored weights for a candidate, made from the layer's weights as `key` says the first time. */
-    const stored = (cand: Candidate, layer: WasmLayer, key: string, make: () => Float32Array | Uint16Array): number => {
-      const hold = memory.weight(layer.source, `${key} | ${layer.sourceKey}`, make);
+    /** Stored weights for a candidate, made from the layer's weights as `key` says the first time; as float16 where `half`. */
+    const stored = (cand: Candidate, layer: WasmLayer, key: string, make: () => Float32Array | Uint16Array, half = false): number => {
+      const made = half ? () => float32ArrayToFloat16(make()) : make;
+      const hold = memory.weight(layer.source, `${key}${half ? ' fp16' : ''} | ${layer.sourceKey}`, made);
       if (hold === undefined) {
         outOfMemory = true;
         return 0;
@@ -325,7 +328,7 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
           continue;
         }
         // The GEMV and the FC GEMM read the same row-major weights: stored once for plans of both.
-        const a = stored(cand, layer, layer.kind === 'gemm' ? 'gemm' : 'fc', layer.weights);
+        const a = layer.kind === 'gemm' ? stored(cand, layer, 'gemm', layer.weights, halfConv(layer)) : stored(cand, layer, 'fc', layer.weights);
         const { half } = layer;
         const { mg, np, k, relu, clip } = layer.job;
         if (layer.kind === 'gemv') {
@@ -333,7 +336,7 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
         } else if (layer.kind === 'fc') {
           dispatches.push(['f32_fc_gemm', keep(encodeFcJob({ w: a, x: b, bias, y: c, scratch, scratchStride: scratchBytes }, mg, np, k, half, relu, clip))]);
         } else {
-          dispatches.push(['f32_conv_gemm_6x8', keep(encodeGemmJob({ ...layer.job, a, b, bias, c, scratch, cImage: yImageBytes }, threads, tileRows))]);
+          dispatches.push(['f32_conv_gemm_6x8', keep(encodeGemmJob({ ...layer.job, a, b, bias, c, scratch, cImage: yImageBytes, aHalf: halfConv(layer) }, threads, tileRows))]);
         }
       }
     }
@@ -370,6 +373,20 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
     step.chosen = Math.max(0, fastest(step.candidates.map((cand) => () => runDispatches(pool, cand.dispatches))));
     rememberPick(layer, threads, kernelBuild, step.candidates[step.chosen].name);
     step.candidates.forEach((cand, i) => i !== step.chosen && holds.get(cand)?.forEach((hold) => hold.release()));
+  }
+  // Float16 weights that stay float32 after all: those of ops on reference kernels, and of convolutions
+  // that do not run as a GEMM.
+  const widened = new Set([...graph.initializers.keys()].filter((name) => !typed.initializers.has(name)));
+  let widenedValues = 0;
+  for (const step of steps) {
+    if (step.kind === 'reference') widenedValues += step.node.inputs.filter((name) => widened.has(name)).reduce((sum, name) => sum + graph.initializers.get(name)!.size, 0);
+  }
+  for (const [step, layer] of pendingJobs) {
+    const name = step.candidates[step.chosen].name;
+    if (layer.kind === 'gemm' && halfConv(layer) && !name.startsWith('gemm')) widenedValues += layer.source.size;
+  }
+  if (widenedValues > 0) {
+    warnings.push(`the cpu backend keeps ${(widenedValues * 4 / 1e6).toFixed(1)} MB of the model's float16 weights as float32 or wider: those of convolutions it runs by Winograd, FFT or directly (their transformed weights rounded to float16 would cost accuracy) and of ops on reference kernels`);
   }
   // Every value a run reads last at step i can be dropped from the JavaScript side after it.
   const dropAfter = new Map<number, string[]>();

@@ -51,9 +51,10 @@ interface Result {
 }
 
 /** Runs one GEMM (transposed output for the strided mode, like a fully connected layer) and reads C back. */
-function runGemm(p: ThreadPool, mode: BMode, a: Float32Array, b: Float32Array, bias: Float32Array, m: number, n: number, k: number, relu: boolean): Result {
+function runGemm(p: ThreadPool, mode: BMode, a: Float32Array, b: Float32Array, bias: Float32Array, m: number, n: number, k: number, relu: boolean, aHalf = false): Result {
   const arena = new ArenaPlanner();
-  const packed = packWeights(a, 1, m, k, tileRowsOf(p.build));
+  const packedWide = packWeights(a, 1, m, k, tileRowsOf(p.build));
+  const packed = aHalf ? float32ArrayToFloat16(packedWide) : packedWide;
   const aAt = arena.permanent(packed.byteLength);
   const bAt = arena.permanent(b.byteLength);
   const biasAt = arena.permanent(bias.byteLength + 32);
@@ -62,7 +63,8 @@ function runGemm(p: ThreadPool, mode: BMode, a: Float32Array, b: Float32Array, b
   const prmAt = arena.permanent(256);
   expect(arena.size).toBeLessThan(memoryBytes);
   const f32 = new Float32Array(p.memory.buffer);
-  f32.set(packed, aAt / 4);
+  if (packed instanceof Uint16Array) new Uint16Array(p.memory.buffer).set(packed, aAt / 2);
+  else f32.set(packed, aAt / 4);
   // Strided mode reads B transposed (a fully connected layer's input, [n, k]).
   const bStored = mode === BMode.Strided ? transpose(b, k, n) : b;
   f32.set(bStored, bAt / 4);
@@ -74,7 +76,7 @@ function runGemm(p: ThreadPool, mode: BMode, a: Float32Array, b: Float32Array, b
     {
       a: aAt, b: bAt, bias: biasAt, c, scratch: scratchAt, images: 1, groups: 1, mg: m, np: n, k, mode,
       bsk: transposed ? 4 : n * 4, bsp: transposed ? k * 4 : 4, bImage: 0, bGroup: 0,
-      csm: transposed ? 4 : n * 4, csp: transposed ? m * 4 : 4, cImage: 0, cGroup: 0, relu,
+      csm: transposed ? 4 : n * 4, csp: transposed ? m * 4 : 4, cImage: 0, cGroup: 0, relu, aHalf,
     },
     p.threads,
     tileRowsOf(p.build),
@@ -120,6 +122,20 @@ describe.each(builds)('f32_conv_gemm_6x8 (%s)', (build) => {
       }
     });
   }
+
+  it('f32_conv_gemm_6x8 with float16 weights gives the float32 GEMM\'s results on the same values, on 1 and 2 threads', () => {
+    for (const [m, n, k] of shapes.filter((_, i) => i % 7 === 0)) {
+      const a = float16ArrayToFloat32(float32ArrayToFloat16(randomFloats(m * k, m * 1000 + k)));
+      const b = randomFloats(k * n, n * 7 + k);
+      const bias = randomFloats(m, m + n);
+      const wide = runGemm(pool(build, 1), BMode.Direct, a, b, bias, m, n, k, true);
+      for (const threads of [1, maxThreads]) {
+        const half = runGemm(pool(build, threads), BMode.Direct, a, b, bias, m, n, k, true, true);
+        expect(half.guardsIntact).toBe(true);
+        expect(Buffer.from(half.out.buffer).equals(Buffer.from(wide.out.buffer)), `M=${m} N=${n} K=${k}, ${threads} threads`).toBe(true);
+      }
+    }
+  });
 
   // Batches of 1 to 97 items, K past one k-block (fcBlock: 8192 floats at batch 8, 1360 at 48) and not a multiple of 8.
   const fcShapes = [...sizes.flatMap((m) => sizes.map((n) => [m, n, 1 + ((m * n) % 37)] as const)), [13, 8, 8197], [7, 48, 2741], [31, 97, 700], [64, 50, 1365]] as const;

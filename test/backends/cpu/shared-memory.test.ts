@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tileRowsOf } from '../../../src/backends/cpu/jobs.js';
 import { CpuMemory } from '../../../src/backends/cpu/memory.js';
 import { prepareCpu } from '../../../src/backends/cpu/prepared.js';
+import { forcedConvAlgorithm } from '../../../src/backends/cpu/tune.js';
+import { weightsToFp16 } from '../../../src/passes/to-fp16.js';
 import { referenceBackend } from '../../../src/backends/reference/index.js';
 import type { PreparedGraph } from '../../../src/backends/backend.js';
 import { Tensor } from '../../../src/core/tensor.js';
@@ -58,6 +60,7 @@ async function check(plan: PreparedGraph, batch: number): Promise<Float32Array> 
 
 const open: { memory?: CpuMemory } = {};
 afterEach(async () => {
+  forcedConvAlgorithm.name = undefined;
   await open.memory?.dispose();
   open.memory = undefined;
 });
@@ -89,6 +92,22 @@ describe('cpu backend: plans sharing a memory', () => {
     await again.dispose();
     await three.dispose();
     expect(memory.weightBytes).toBe(0);
+  });
+
+  it('store float16 weights as float16 for the GEMMs, with the reference\'s results on those weights', async () => {
+    const memory = (open.memory = await CpuMemory.create(2));
+    forcedConvAlgorithm.name = 'gemm im2col 6x8';
+    const half = (batch: number): Graph => withInferredTypes(weightsToFp16(net(batch)));
+    for (const batch of [1, 4]) {
+      const plan = await prepareCpu(half(batch), { precision: 'fp16', threads: 2 }, undefined, memory);
+      const rows = tileRowsOf(memory.build);
+      expect(memory.weightBytes).toBe(fcWeightBytes / 2 + Math.ceil(channels / rows) * rows * channels * 9 * 2);
+      const want = (await (await referenceBackend.prepare(half(batch), { precision: 'fp16', threads: 1 })).run(feeds(batch))).get('y')!.data as Float32Array;
+      const got = (await plan.run(feeds(batch))).get('y')!.data as Float32Array;
+      expect(relativeError(got, want)).toBeLessThan(1e-5);
+      expect(plan.warnings).toEqual([]);
+      await plan.dispose();
+    }
   });
 
   it('keep only the chosen candidate\'s weights after measuring', async () => {

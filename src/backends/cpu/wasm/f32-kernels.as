@@ -229,7 +229,8 @@ function packIm2col(dst: usize, x: usize, prm: usize, k: i32, p0: i32, np: i32):
 
 /**
  * Convolution and fully connected layers as packed GEMM, per image and group: C = A * B + bias with A the
- * packed weights (panels of MR rows: 6, or 5 in the plain-SIMD build) and B read directly (mode 0: contiguous columns, row stride bsk), packed
+ * packed weights (panels of MR rows: 6, or 5 in the plain-SIMD build; float32, or float16 widened a row
+ * tile at a time where word 36 says so) and B read directly (mode 0: contiguous columns, row stride bsk), packed
  * from a strided matrix (mode 1) or packed by im2col (mode 2). Parameters: see src/backends/cpu/jobs.ts.
  * Work items are (image, group, chunk of column panels, block of row tiles), split evenly over threads.
  */
@@ -240,11 +241,14 @@ export function f32_conv_gemm_6x8(prm: usize, ith: i32, nth: i32): void {
   const mode = param(prm, 11);
   const bsk = <usize>param(prm, 12), bsp = <usize>param(prm, 13), bImage = <usize>param(prm, 14), bGroup = <usize>param(prm, 15);
   const csm = <usize>param(prm, 16), csp = <usize>param(prm, 17), cImage = <usize>param(prm, 18), cGroup = <usize>param(prm, 19);
-  const act = param(prm, 20), nb = param(prm, 21), rowBlocks = param(prm, 33);
+  const act = param(prm, 20), nb = param(prm, 21), rowBlocks = param(prm, 33), aHalf = param(prm, 36) != 0;
   // The epilogue's bounds are words 34 and 35 of the block: [0, +inf] for ReLU, Clip's own.
   const bounds: usize = act == 0 ? 0 : prm + 34 * 4;
   const tmp = scratch;
   const packed = scratch + 256;
+  // Float16 weights are widened a row tile at a time, after the packed columns.
+  const aWide = packed + <usize>(nb * k) * 32;
+  const aBytes: usize = aHalf ? 2 : 4;
   const rowTiles = (mg + MR - 1) / MR, panels = (np + 7) / 8, chunks = (panels + nb - 1) / nb;
   const tilesPerBlock = (rowTiles + rowBlocks - 1) / rowBlocks;
   const items = images * groups * chunks * rowBlocks;
@@ -267,12 +271,16 @@ export function f32_conv_gemm_6x8(prm: usize, ith: i32, nth: i32): void {
       packedKey = key;
     }
     const cBase = c + <usize>n * cImage + <usize>g * cGroup;
-    const aGroup = a + <usize>(g * rowTiles * MR) * <usize>k * 4;
+    const aGroup = a + <usize>(g * rowTiles * MR) * <usize>k * aBytes;
     const rt1 = min((block + 1) * tilesPerBlock, rowTiles);
     for (let rt = block * tilesPerBlock; rt < rt1; rt++) {
       const m0 = rt * MR;
       const mr = min(MR, mg - m0);
-      const aTile = aGroup + <usize>m0 * <usize>k * 4;
+      let aTile = aGroup + <usize>m0 * <usize>k * aBytes;
+      if (aHalf) {
+        widenHalves(aWide, aTile, MR * k);
+        aTile = aWide;
+      }
       const biasTile = bias + <usize>(g * mg + m0) * 4;
       for (let q = panel0; q < panel1; q++) {
         const p0 = q * 8;
@@ -283,6 +291,25 @@ export function f32_conv_gemm_6x8(prm: usize, ith: i32, nth: i32): void {
         else f32_gemm_5x8(k, aTile, bp, ldb, biasTile, bounds, cBase + <usize>m0 * csm + <usize>p0 * csp, csm, csp, mr, nr, tmp, 0);
       }
     }
+  }
+}
+
+/** Widens n float16 values at `src` to float32 at `dst`, eight at a time. */
+function widenHalves(dst: usize, src: usize, n: i32): void {
+  const mask = i32x4.splat(0x8fffffff), scale = f32x4.splat(5.192296858534828e33);
+  const n8 = n & ~7;
+  let i = 0;
+  for (; i < n8; i += 8) {
+    const h = v128.load(src);
+    v128.store(dst, halfToFloat(i32x4.extend_low_i16x8_s(h), mask, scale));
+    v128.store(dst, halfToFloat(i32x4.extend_high_i16x8_s(h), mask, scale), 16);
+    src += 16;
+    dst += 32;
+  }
+  for (; i < n; i++) {
+    store<f32>(dst, halfToFloatScalar(<u32>load<u16>(src)));
+    src += 2;
+    dst += 4;
   }
 }
 
