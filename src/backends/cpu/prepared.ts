@@ -55,6 +55,16 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   if (shared !== undefined && build !== undefined && shared.build !== build) throw new Error(`a ${build} plan cannot share a ${shared.build} memory`);
   // A plan of a session shares its thread pool, memory and stored weights; any other has its own.
   const memory = shared ?? await CpuMemory.create(options.threads, build);
+  try {
+    return await prepareIn(memory, shared !== undefined, input, options);
+  } catch (e) {
+    if (shared === undefined) await memory.dispose();
+    throw e;
+  }
+}
+
+/** prepareCpu in a memory the plan shares with others of its session, or owns (and closes when disposed). */
+async function prepareIn(memory: CpuMemory, shared: boolean, input: Graph, options: BackendOptions): Promise<PreparedGraph> {
   // The convolution kernels read float32 weights, the fully connected ones float16 as well: fp16 weights
   // are widened once, here, but for those.
   const typed = withInferredTypes(input);
@@ -353,11 +363,10 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
   for (const hold of [...sized?.holds.values() ?? []].flat()) hold.release();
   if (placed === undefined) {
     if (base !== undefined) memory.free(base, sized!.size);
-    if (shared !== undefined) {
+    if (shared) {
       // The session's memory is full (4 GiB): this plan gets a memory of its own.
-      return prepareCpu(input, options, build);
+      return prepareCpu(input, options, memory.build);
     }
-    await memory.dispose();
     throw new JouleError('OUT_OF_MEMORY', `the plan needs more than WebAssembly's 4 GiB of memory (${(sized?.size ?? 0) / 2 ** 20 | 0} MiB besides its weights); run a smaller batch`);
   }
   const { steps, resident, pendingJobs, permanentWrites, holds } = placed;
@@ -456,7 +465,7 @@ export async function prepareCpu(input: Graph, options: BackendOptions, build?: 
       disposed = true;
       for (const hold of [...holds.values()].flat()) hold.release();
       memory.free(base!, placed.size);
-      if (shared === undefined) await memory.dispose();
+      if (!shared) await memory.dispose();
     },
   };
 }
