@@ -40,7 +40,7 @@ if (values.only === undefined) {
   const rss: string[] = [];
   const times: string[] = [];
   for (const batch of batches) {
-    const shape = [batch, ...input.shape.slice(1).map(Number)];
+    const shape = [batch, ...(input.shape ?? []).slice(1).map(Number)];
     const feeds = { [input.name]: Tensor.zeros('float32', shape) };
     await session.run(feeds);
     const started = performance.now();

@@ -63,6 +63,8 @@ export interface GemmJob {
   readonly window?: Im2colWindow;
   /** A holds float16 values, widened a row tile at a time. */
   readonly aHalf?: boolean;
+  /** Bytes from one panel of 8 columns of C to the next (default 8 * csp: C's columns are evenly spaced). */
+  readonly cPanel?: number;
 }
 
 /** Column panels per packed chunk for a reduction of length k. */
@@ -96,6 +98,7 @@ export function encodeGemmJob(job: GemmJob, threads: number, tileRows: number): 
     // The epilogue's bounds: Clip's, or [0, +inf] for ReLU.
     ...floatBits(job.clip ?? (job.relu ? [0, Infinity] : [0, 0])),
     job.aHalf === true ? 1 : 0,
+    job.cPanel ?? 0,
   ]);
 }
 

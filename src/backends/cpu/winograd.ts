@@ -45,8 +45,8 @@ export function winogradVariantsFor(r: WinogradFilter): WinogradVariant[] {
 }
 
 /**
- * U[xi * alpha + nu][o][c] = (G g_{o,c} G^T)[xi][nu] in float64, rounded once to float32, packed as the
- * GEMM's A with one "group" per (position, convolution group).
+ * U[g][xi * alpha + nu][o][c] = (G g_{o,c} G^T)[xi][nu] in float64, rounded once to float32, packed as the
+ * GEMM's A with one "group" per (convolution group g, position): a GEMM job per convolution group.
  */
 export function winogradWeights(conv: WinogradConv, v: WinogradVariant, tileRows: number): Float32Array {
   const { g } = winogradMatrices(v);
@@ -54,6 +54,7 @@ export function winogradWeights(conv: WinogradConv, v: WinogradVariant, tileRows
   const alpha = alphaOf(v);
   const cg = conv.channels / conv.groups;
   const outc = conv.outChannels;
+  const mg = outc / conv.groups;
   const u = new Float32Array(alpha * alpha * outc * cg);
   const t = new Float64Array(alpha * r);
   for (let o = 0; o < outc; o++) {
@@ -71,7 +72,9 @@ export function winogradWeights(conv: WinogradConv, v: WinogradVariant, tileRows
         for (let nu = 0; nu < alpha; nu++) {
           let s = 0;
           for (let b = 0; b < r; b++) s += t[xi * r + b] * g[nu * r + b];
-          u[((xi * alpha + nu) * outc + o) * cg + c] = s;
+          // o = group * mg + oi: U[group][position][oi][c].
+          const group = Math.floor(o / mg);
+          u[(((group * alpha * alpha + xi * alpha + nu) * mg) + o - group * mg) * cg + c] = s;
         }
       }
     }
@@ -152,6 +155,7 @@ export function encodeWinograd(conv: WinogradConv, plan: WinogradPlan, at: Winog
   const positions = alpha * alpha;
   const cg = conv.channels / conv.groups;
   const mg = conv.outChannels / conv.groups;
+  const uGroupBytes = Math.ceil(mg / tileRows) * tileRows * cg * 4;
   const dispatches: [KernelName, Int32Array][] = [];
   for (let n0 = 0; n0 < conv.images; n0 += plan.imagesPerPass) {
     for (let ty0 = 0; ty0 < plan.tileRows; ty0 += plan.rowsPerPass) {
@@ -167,13 +171,18 @@ export function encodeWinograd(conv: WinogradConv, plan: WinogradPlan, at: Winog
         x, v, at.scratch, at.scratchStride, images, conv.channels, conv.height, conv.width,
         conv.padTop, conv.padLeft, rows, tileColumns, ld, m, plan.rowWidth, alpha, index, ty0,
       ])]);
-      dispatches.push(['f32_conv_gemm_6x8', encodeGemmJob({
-        a: at.u, b: v, bias: at.zeros, c: mb, scratch: at.scratch,
-        images: 1, groups: positions * conv.groups, mg, np: tiles, k: cg, mode: BMode.Direct,
-        bsk: ld * 4, bsp: 4, bImage: 0, bGroup: cg * ld * 4,
-        csm: ld * 4, csp: 4, cImage: 0, cGroup: mg * ld * 4,
-        relu: false,
-      }, threads, tileRows)]);
+      // Per convolution group, one GEMM per position: V[position][c][t] read in place; M written per output
+      // channel and block of 8 tiles, positions inside (f32_winograd_output__simd128 says why).
+      const block = positions * tileCols * 4;
+      for (let g = 0; g < conv.groups; g++) {
+        dispatches.push(['f32_conv_gemm_6x8', encodeGemmJob({
+          a: at.u + g * positions * uGroupBytes, b: v + g * cg * ld * 4, bias: at.zeros, c: mb + g * mg * (ld / tileCols) * block, scratch: at.scratch,
+          images: 1, groups: positions, mg, np: tiles, k: cg, mode: BMode.Direct,
+          bsk: ld * 4, bsp: 4, bImage: 0, bGroup: conv.channels * ld * 4,
+          csm: (ld / tileCols) * block, csp: 4, cPanel: block, cImage: 0, cGroup: tileCols * 4,
+          relu: false,
+        }, threads, tileRows)]);
+      }
       dispatches.push(['f32_winograd_output__simd128', Int32Array.from([
         mb, y, at.bias, at.scratch, at.scratchStride, images, conv.outChannels, conv.outHeight, conv.outWidth,
         rows, tileColumns, ld, m, epilogueCode(relu, clip), ...floatBits(clip ?? [0, 0]),

@@ -242,6 +242,8 @@ export function f32_conv_gemm_6x8(prm: usize, ith: i32, nth: i32): void {
   const bsk = <usize>param(prm, 12), bsp = <usize>param(prm, 13), bImage = <usize>param(prm, 14), bGroup = <usize>param(prm, 15);
   const csm = <usize>param(prm, 16), csp = <usize>param(prm, 17), cImage = <usize>param(prm, 18), cGroup = <usize>param(prm, 19);
   const act = param(prm, 20), nb = param(prm, 21), rowBlocks = param(prm, 33), aHalf = param(prm, 36) != 0;
+  // Bytes from one panel of 8 columns of C to the next: 8 columns' worth unless word 37 says otherwise.
+  const cPanel: usize = param(prm, 37) != 0 ? <usize>param(prm, 37) : 8 * csp;
   // The epilogue's bounds are words 34 and 35 of the block: [0, +inf] for ReLU, Clip's own.
   const bounds: usize = act == 0 ? 0 : prm + 34 * 4;
   const tmp = scratch;
@@ -287,8 +289,9 @@ export function f32_conv_gemm_6x8(prm: usize, ith: i32, nth: i32): void {
         const nr = min(8, np - p0);
         const bp = mode == 0 ? bBase + <usize>p0 * 4 : packed + <usize>((q - panel0) * k) * 32;
         const ldb = mode == 0 ? bsk : 32;
-        if (MR == 6) f32_gemm_6x8(k, aTile, bp, ldb, biasTile, bounds, cBase + <usize>m0 * csm + <usize>p0 * csp, csm, csp, mr, nr, tmp, 0);
-        else f32_gemm_5x8(k, aTile, bp, ldb, biasTile, bounds, cBase + <usize>m0 * csm + <usize>p0 * csp, csm, csp, mr, nr, tmp, 0);
+        const cTile = cBase + <usize>m0 * csm + <usize>q * cPanel;
+        if (MR == 6) f32_gemm_6x8(k, aTile, bp, ldb, biasTile, bounds, cTile, csm, csp, mr, nr, tmp, 0);
+        else f32_gemm_5x8(k, aTile, bp, ldb, biasTile, bounds, cTile, csm, csp, mr, nr, tmp, 0);
       }
     }
   }
@@ -855,70 +858,83 @@ export function f32_winograd_input__simd128(prm: usize, ith: i32, nth: i32): voi
 
 /**
  * f32_winograd_output__simd128: Y[n][o][ty * m + u][tx * m + v] = epilogue(bias[o] + (A^T M A)[u][v]), with
- * M[xi * alpha + nu][o][t] the GEMMs' sums for tile t = (n, ty, tx), cropped at the right and bottom
- * edges. Work items are (image, output channel, tile row), four tiles at a time. Parameters: 0 M, 1 y,
- * 2 bias, 3 scratch, 4 scratch bytes per thread, 5 images, 6 output channels, 7 oh, 8 ow, 9 tile rows,
- * 10 tile columns, 11 M's row stride (floats), 12 m, 13 epilogue (0 none, 1 ReLU, 2 Clip), 14 and 15
- * Clip's bounds (f32), 16 alpha, 17 variant (its index in winogradVariants), 18 bytes from one image of y
- * to the next (more than its own size where the layer writes its slice of a Concat's output), 19 the
- * first tile row of the pass.
+ * the GEMMs' sums M laid out per output channel o and block of 8 tiles, positions inside: M(xi * alpha +
+ * nu, o, t) at ((o * ld / 8 + t / 8) * alpha^2 + xi * alpha + nu) * 8 + t % 8 floats, so that the work item
+ * (o, four tiles) reads one contiguous run (where [position][o][t] had it read alpha^2 runs far apart, more
+ * streams than the hardware prefetches). Tiles t run over the pass's images and tile rows, row-major;
+ * outputs are cropped at the right and bottom edges. Parameters: 0 M, 1 y, 2 bias, 3 scratch, 4 scratch
+ * bytes per thread, 5 images, 6 output channels, 7 oh, 8 ow, 9 tile rows, 10 tile columns, 11 ld (tiles
+ * rounded up to 8), 12 m, 13 epilogue (0 none, 1 ReLU, 2 Clip), 14 and 15 Clip's bounds (f32), 16 alpha,
+ * 17 variant (its index in winogradVariants), 18 bytes from one image of y to the next (more than its own
+ * size where the layer writes its slice of a Concat's output), 19 the first tile row of the pass.
  */
 export function f32_winograd_output__simd128(prm: usize, ith: i32, nth: i32): void {
   const mb = <usize>param(prm, 0), y = <usize>param(prm, 1), bias = <usize>param(prm, 2);
   const sp = <usize>param(prm, 3) + <usize>param(prm, 4) * <usize>ith;
   const images = param(prm, 5), outc = param(prm, 6), oh = param(prm, 7), ow = param(prm, 8);
-  const th = param(prm, 9), tw = param(prm, 10), ldm = <usize>param(prm, 11), m = param(prm, 12);
+  const th = param(prm, 9), tw = param(prm, 10), ld = param(prm, 11), m = param(prm, 12);
   const act = param(prm, 13);
   const lo = reinterpret<f32>(param(prm, 14)), hi = reinterpret<f32>(param(prm, 15));
   const alpha = param(prm, 16), variant = param(prm, 17), yImage = <usize>param(prm, 18), ty0 = param(prm, 19);
   const sq = sp + <usize>(m * alpha) * 16;
-  const posStride = <usize>outc * ldm * 4;
+  const blockBytes = <usize>(alpha * alpha) * 32;
+  const channelBytes = <usize>(ld >> 3) * blockBytes;
+  const planeBytes = <usize>(oh * ow) * 4;
+  const tilesPerImage = th * tw, tiles = images * tilesPerImage, quads = (tiles + 3) >> 2;
   const lov = f32x4.splat(lo), hiv = f32x4.splat(hi), zero = f32x4.splat(0);
-  const items = images * outc * th;
+  const items = outc * quads;
   const first = <i32>((<i64>items * ith) / nth), last = <i32>((<i64>items * (ith + 1)) / nth);
   for (let item = first; item < last; item++) {
-    const ty = item % th, no = item / th;
-    const o = no % outc, n = no / outc;
-    const plane = y + <usize>n * yImage + <usize>o * <usize>(oh * ow) * 4;
+    const o = item / quads;
+    const t0 = (item - o * quads) << 2;
+    const base = mb + <usize>o * channelBytes + <usize>(t0 >> 3) * blockBytes + <usize>(t0 & 7) * 4;
+    // Down the rows: s[u][nu] = sum over xi of A^T[u][xi] M[xi][nu]; lane j is tile t0 + j.
+    for (let nu = 0; nu < alpha; nu++) winogradAT(variant, base + <usize>nu * 32, <usize>alpha * 32, sp + <usize>nu * 16, <usize>alpha * 16);
     const b = f32x4.splat(load<f32>(bias + <usize>o * 4));
-    const mRow = mb + <usize>o * ldm * 4 + <usize>(n * th * tw + ty * tw) * 4;
-    const rows = min(m, oh - (ty0 + ty) * m);
-    for (let tx = 0; tx < tw; tx += 4) {
-      // Down the rows: s[u][nu] = sum over xi of A^T[u][xi] M[xi][nu].
-      const mCol = mRow + <usize>tx * 4;
-      for (let nu = 0; nu < alpha; nu++) winogradAT(variant, mCol + <usize>nu * posStride, <usize>alpha * posStride, sp + <usize>nu * 16, <usize>alpha * 16);
-      // Across the columns, then the bias and the epilogue; lane j is tile tx + j.
+    const n = t0 / tilesPerImage, within = t0 - n * tilesPerImage;
+    const ty = within / tw, tx = within - ty * tw;
+    const plane = y + <usize>n * yImage + <usize>o * planeBytes;
+    if (t0 + 4 <= tiles && tx + 4 <= tw && (tx + 4) * m <= ow && (m == 4 || m == 2)) {
+      // Four whole tiles of one tile row: each output row's 4m values are the transpose of the m vectors.
+      const rows = min(m, oh - (ty0 + ty) * m);
       for (let u = 0; u < rows; u++) {
-        const out = plane + <usize>(((ty0 + ty) * m + u) * ow) * 4;
         winogradAT(variant, sp + <usize>(u * alpha) * 16, 16, sq, 16);
-        if ((tx + 4) * m <= ow && (m == 4 || m == 2)) {
-          // Four whole tiles: the row's 4m outputs are the transpose of the m vectors, stored as vectors.
-          let a0 = f32x4.add(v128.load(sq), b), a1 = f32x4.add(v128.load(sq, 16), b);
-          let a2 = m == 4 ? f32x4.add(v128.load(sq, 32), b) : zero, a3 = m == 4 ? f32x4.add(v128.load(sq, 48), b) : zero;
-          if (act == 1) {
-            a0 = f32x4.max(a0, zero); a1 = f32x4.max(a1, zero); a2 = f32x4.max(a2, zero); a3 = f32x4.max(a3, zero);
-          } else if (act == 2) {
-            a0 = f32x4.min(f32x4.max(a0, lov), hiv); a1 = f32x4.min(f32x4.max(a1, lov), hiv);
-            a2 = f32x4.min(f32x4.max(a2, lov), hiv); a3 = f32x4.min(f32x4.max(a3, lov), hiv);
-          }
-          const dst = out + <usize>(tx * m) * 4;
-          if (m == 4) {
-            storeTransposed(a0, a1, a2, a3, dst, 16, 4);
-          } else {
-            v128.store(dst, i32x4.shuffle(a0, a1, 0, 4, 1, 5));
-            v128.store(dst, i32x4.shuffle(a0, a1, 2, 6, 3, 7), 16);
-          }
-          continue;
+        let a0 = f32x4.add(v128.load(sq), b), a1 = f32x4.add(v128.load(sq, 16), b);
+        let a2 = m == 4 ? f32x4.add(v128.load(sq, 32), b) : zero, a3 = m == 4 ? f32x4.add(v128.load(sq, 48), b) : zero;
+        if (act == 1) {
+          a0 = f32x4.max(a0, zero); a1 = f32x4.max(a1, zero); a2 = f32x4.max(a2, zero); a3 = f32x4.max(a3, zero);
+        } else if (act == 2) {
+          a0 = f32x4.min(f32x4.max(a0, lov), hiv); a1 = f32x4.min(f32x4.max(a1, lov), hiv);
+          a2 = f32x4.min(f32x4.max(a2, lov), hiv); a3 = f32x4.min(f32x4.max(a3, lov), hiv);
         }
-        for (let vv = 0; vv < m; vv++) {
-          let acc = f32x4.add(v128.load(sq + <usize>vv * 16), b);
-          if (act == 1) acc = f32x4.max(acc, zero);
-          else if (act == 2) acc = f32x4.min(f32x4.max(acc, lov), hiv);
-          const ox = tx * m + vv;
-          if (ox < ow) store<f32>(out + <usize>ox * 4, f32x4.extract_lane(acc, 0));
-          if (ox + m < ow) store<f32>(out + <usize>(ox + m) * 4, f32x4.extract_lane(acc, 1));
-          if (ox + 2 * m < ow) store<f32>(out + <usize>(ox + 2 * m) * 4, f32x4.extract_lane(acc, 2));
-          if (ox + 3 * m < ow) store<f32>(out + <usize>(ox + 3 * m) * 4, f32x4.extract_lane(acc, 3));
+        const dst = plane + <usize>((((ty0 + ty) * m + u) * ow + tx * m) * 4);
+        if (m == 4) {
+          storeTransposed(a0, a1, a2, a3, dst, 16, 4);
+        } else {
+          v128.store(dst, i32x4.shuffle(a0, a1, 0, 4, 1, 5));
+          v128.store(dst, i32x4.shuffle(a0, a1, 2, 6, 3, 7), 16);
+        }
+      }
+      continue;
+    }
+    // Anywhere else (the edges, four tiles across two tile rows or images), tile by tile.
+    const blo = load<f32>(bias + <usize>o * 4);
+    for (let u = 0; u < m; u++) {
+      winogradAT(variant, sp + <usize>(u * alpha) * 16, 16, sq, 16);
+      for (let j = 0; j < 4 && t0 + j < tiles; j++) {
+        const t = t0 + j;
+        const nj = t / tilesPerImage, wj = t - nj * tilesPerImage;
+        const tyj = wj / tw, txj = wj - tyj * tw;
+        const oy = (ty0 + tyj) * m + u;
+        if (oy >= oh) continue;
+        const row = y + <usize>nj * yImage + <usize>o * planeBytes + <usize>(oy * ow) * 4;
+        for (let v = 0; v < m; v++) {
+          const ox = txj * m + v;
+          if (ox >= ow) break;
+          let s = load<f32>(sq + <usize>(v * 16 + j * 4)) + blo;
+          if (act == 1) s = max(s, <f32>0);
+          else if (act == 2) s = min(max(s, lo), hi);
+          store<f32>(row + <usize>ox * 4, s);
         }
       }
     }
