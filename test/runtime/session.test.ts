@@ -111,3 +111,25 @@ describe('Session limits', () => {
     );
   });
 });
+
+describe('Session on the cpu backend: plans of several batch sizes', () => {
+  it('share one memory, evict the oldest past maxPlans, and keep giving the reference\'s results', async () => {
+    const bytes = bytesOf(smallClassifier());
+    const cpu = await Session.load(bytes, { backend: 'cpu', threads: 2, maxPlans: 2, precision: 'fp16' });
+    const reference = await Session.load(bytes, { backend: 'reference', precision: 'fp16' });
+    try {
+      for (const batch of [1, 3, 9, 1, 3, 2, 9]) {
+        const x = Tensor.from('float32', Array.from({ length: batch * 3 }, (_, i) => Math.sin(i + batch)), [batch, 3]);
+        const feeds = { x, z: Tensor.zeros('float32', [batch, 2]) };
+        const got = (await cpu.run(feeds)).prob.data as Float32Array;
+        const want = (await reference.run(feeds)).prob.data as Float32Array;
+        expect(got.length).toBe(batch * 4);
+        got.forEach((v, i) => expect(v, `batch ${batch}, value ${i}`).toBeCloseTo(want[i], 5));
+      }
+    } finally {
+      await cpu.dispose();
+      await reference.dispose();
+    }
+    await expectJouleError(cpu.run({ x: Tensor.zeros('float32', [1, 3]), z: Tensor.zeros('float32', [1, 2]) }), 'BAD_ARGUMENT', 'disposed');
+  });
+});
