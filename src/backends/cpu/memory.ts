@@ -28,6 +28,8 @@ export class CpuMemory implements BackendSession {
   private readonly space = new ArenaPlanner();
   private readonly weights = new WeakMap<object, Map<string, WeightEntry>>();
   private stored = 0;
+  /** The end of the memory ever handed out: what lies past it has never been written. */
+  private used = reservedBytes;
   private closed = false;
 
   private constructor(readonly pool: ThreadPool) {}
@@ -64,7 +66,10 @@ export class CpuMemory implements BackendSession {
       this.space.release(offset, bytes);
       return undefined;
     }
-    new Uint8Array(this.pool.memory.buffer, offset, bytes + 64).fill(0);
+    // Memory past everything handed out before is fresh, and zero already.
+    const end = offset + bytes + 64;
+    if (offset < this.used) new Uint8Array(this.pool.memory.buffer, offset, Math.min(end, this.used) - offset).fill(0);
+    this.used = Math.max(this.used, end);
     return offset;
   }
 
