@@ -38,6 +38,9 @@ export interface SessionOptions extends LoadOptions {
 /** A loaded, optimized model bound to a backend: load once, run many times. */
 export class Session {
   private readonly plans = new Map<string, Promise<PreparedGraph>>();
+  /** Runs in flight per plan, and the evicted plans that wait for theirs to end. */
+  private readonly users = new Map<Promise<PreparedGraph>, number>();
+  private readonly evicted = new Set<Promise<PreparedGraph>>();
   /** What the plans share on the backend (threads, stored weights), opened with the first plan. */
   private shared?: Promise<BackendSession | undefined>;
   private disposed = false;
@@ -81,9 +84,21 @@ export class Session {
   async run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
     if (this.disposed) throw new JouleError('BAD_ARGUMENT', 'this session has been disposed');
     const checked = checkFeeds(this.inputs, feeds);
-    const plan = await this.plan(checked);
-    const results = await plan.run(checked);
-    return Object.fromEntries(this.outputs.map((o) => [o.name, results.get(o.name)!]));
+    // The plan is held while the run waits for it and runs: a plan evicted meanwhile (runs of more shapes
+    // than maxPlans at once) is released when its last run ends, not under it.
+    const entry = this.plan(checked);
+    this.users.set(entry, (this.users.get(entry) ?? 0) + 1);
+    try {
+      const results = await (await entry).run(checked);
+      return Object.fromEntries(this.outputs.map((o) => [o.name, results.get(o.name)!]));
+    } finally {
+      const left = this.users.get(entry)! - 1;
+      if (left > 0) this.users.set(entry, left);
+      else {
+        this.users.delete(entry);
+        if (this.evicted.delete(entry)) void release(entry);
+      }
+    }
   }
 
   /** With `profile: true`: milliseconds per layer (node name) in the runs since the last call, where the backend times layers. */
@@ -124,10 +139,10 @@ export class Session {
   /** Releases the backend's resources; the session cannot run afterwards. */
   async dispose(): Promise<void> {
     this.disposed = true;
-    const plans = [...this.plans.values()];
+    const plans = [...this.plans.values(), ...this.evicted];
     this.plans.clear();
-    // A plan that failed to prepare holds nothing to release.
-    await Promise.all(plans.map(async (p) => (await p.catch(() => undefined))?.dispose()));
+    this.evicted.clear();
+    await Promise.all(plans.map(release));
     await (await this.shared?.catch(() => undefined))?.dispose();
   }
 
@@ -139,7 +154,8 @@ export class Session {
       if (this.plans.size >= this.options.maxPlans) {
         const [oldest, evicted] = this.plans.entries().next().value as [string, Promise<PreparedGraph>];
         this.plans.delete(oldest);
-        void evicted.then((p) => p.dispose());
+        if (this.users.has(evicted)) this.evicted.add(evicted);
+        else void release(evicted);
       }
       const inputs = this.inputs.map((v) => ({ ...v, shape: feeds.get(v.name)!.shape }));
       const specialized = runPasses({ ...this.graph, inputs });
@@ -156,6 +172,11 @@ export class Session {
     }
     return plan;
   }
+}
+
+/** Disposes a plan; one that failed to prepare holds nothing to release. */
+async function release(plan: Promise<PreparedGraph>): Promise<void> {
+  await (await plan.catch(() => undefined))?.dispose();
 }
 
 /** The options that stay with a session once loaded. */

@@ -5,6 +5,7 @@ import { GraphBuilder, int } from '../../src/ir/builder.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { Session } from '../../src/runtime/session.js';
 import { expectJouleError } from '../helpers/errors.js';
+import { gpuMissing } from '../backends/webgpu/gpu.js';
 
 function bytesOf(graph: Graph): Uint8Array {
   return encodeOnnx({ graph, producer: 'test', metadata: {} });
@@ -131,5 +132,21 @@ describe('Session on the cpu backend: plans of several batch sizes', () => {
       await reference.dispose();
     }
     await expectJouleError(cpu.run({ x: Tensor.zeros('float32', [1, 3]), z: Tensor.zeros('float32', [1, 2]) }), 'BAD_ARGUMENT', 'disposed');
+  });
+});
+
+// A plan evicted by another run's new shape is released only when the runs holding it end (webgpu's
+// runs await the GPU between their steps).
+describe.each<'cpu' | 'webgpu'>(['cpu', ...(gpuMissing === undefined ? ['webgpu' as const] : [])])('Session on %s: runs of more shapes than maxPlans at once', (backend) => {
+  it('all complete, with the right results', async () => {
+    const session = await Session.load(bytesOf(smallClassifier()), { backend, maxPlans: 1 });
+    try {
+      const runs = [1, 2, 3, 1, 4, 2, 5].map((batch) => session.run({ x: Tensor.zeros('float32', [batch, 3]), z: Tensor.zeros('float32', [batch, 2]) }));
+      const results = await Promise.all(runs);
+      expect(results.map((r) => r.prob.shape[0])).toEqual([1, 2, 3, 1, 4, 2, 5]);
+      for (const r of results) for (const v of r.prob.data as Float32Array) expect(v).toBeCloseTo(0.25, 6);
+    } finally {
+      await session.dispose();
+    }
   });
 });
