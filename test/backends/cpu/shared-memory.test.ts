@@ -110,6 +110,17 @@ describe('cpu backend: plans sharing a memory', () => {
     }
   });
 
+  it('fall back to a memory of their own where the session\'s cannot grow', async () => {
+    const memory = (open.memory = await CpuMemory.create(2));
+    // As a session's memory past WebAssembly's 4 GiB would answer.
+    memory.allocate = () => undefined;
+    const plan = await prepareCpu(net(2), { precision: 'fp32', threads: 2 }, undefined, memory);
+    expect(memory.weightBytes).toBe(0);
+    await check(plan, 2);
+    await plan.dispose();
+    await expect(plan.run(feeds(2))).rejects.toThrow(/disposed/);
+  });
+
   it('keep only the chosen candidate\'s weights after measuring', async () => {
     const memory = (open.memory = await CpuMemory.create(1));
     const plan = await prepareCpu(net(2), { precision: 'fp32', threads: 1, tune: 'measure' }, undefined, memory);
