@@ -147,6 +147,19 @@ describe('cpu backend: Winograd convolution against the reference', () => {
     });
   }
 
+  it('splits the batch over passes (two images, then one), with groups', async () => {
+    // One image's V and M are 3.6 MB, so a pass holds two of the three images.
+    const c: ConvCase = { x: [3, 64, 56, 56], m: 64, kernel: 3, group: 2, pads: [1, 1, 1, 1], bias: true };
+    const graph = convGraph(c, 5, 'relu');
+    const x = inputOf(c);
+    forcedConvAlgorithm.name = f4;
+    const one = await run(graph, x, { threads: 1 });
+    const two = await run(graph, x, { threads: 2 });
+    expect(one.algorithm).toBe(f4);
+    expect(winogradError(graph, x, one.y, await reference(graph, x))).toBeLessThanOrEqual(1e-5);
+    expect(Buffer.from(two.y.buffer).equals(Buffer.from(one.y.buffer))).toBe(true);
+  });
+
   it('runs on the plain SIMD build too', async () => {
     for (const [name, sweep] of [[f2, cases], [f4, cases], [f2r5, cases5], [f4r5, cases5], ['fft 16x16', cases5], ['fft 32x32', cases5]] as const) {
       for (const i of [4, 9]) {
