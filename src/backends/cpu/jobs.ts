@@ -95,8 +95,7 @@ export function encodeGemmJob(job: GemmJob, threads: number, tileRows: number): 
     w?.height ?? 0, w?.width ?? 0, w?.outWidth ?? 1, w?.kernel[0] ?? 1, w?.kernel[1] ?? 1,
     w?.strides[0] ?? 1, w?.strides[1] ?? 1, w?.padsBegin[0] ?? 0, w?.padsBegin[1] ?? 0,
     w?.dilations[0] ?? 1, w?.dilations[1] ?? 1, rowBlocks,
-    // The epilogue's bounds: Clip's, or [0, +inf] for ReLU.
-    ...floatBits(job.clip ?? (job.relu ? [0, Infinity] : [0, 0])),
+    ...epilogueBounds(job.relu, job.clip),
     job.aHalf === true ? 1 : 0,
     job.cPanel ?? 0,
   ]);
@@ -105,6 +104,11 @@ export function encodeGemmJob(job: GemmJob, threads: number, tileRows: number): 
 /** The epilogue's code in a parameter block: 0 none, 1 ReLU, 2 Clip. */
 export function epilogueCode(relu: boolean, clip: readonly [number, number] | undefined): number {
   return clip !== undefined ? 2 : relu ? 1 : 0;
+}
+
+/** The epilogue's bounds as i32 words, for the kernels that clamp their stored tiles: Clip's, or [0, +inf] for ReLU. */
+function epilogueBounds(relu: boolean, clip: readonly [number, number] | undefined): number[] {
+  return floatBits(clip ?? (relu ? [0, Infinity] : [0, 0]));
 }
 
 /** Floats as the i32 words that hold their bits. */
@@ -143,7 +147,7 @@ export function encodeFcJob(
 ): Int32Array {
   return Int32Array.from([
     at.w, at.x, at.bias, at.y, at.scratch, at.scratchStride, m, batch, k, fcBlock(batch, k), half ? 1 : 0,
-    epilogueCode(relu, clip), ...floatBits(clip ?? (relu ? [0, Infinity] : [0, 0])),
+    epilogueCode(relu, clip), ...epilogueBounds(relu, clip),
   ]);
 }
 

@@ -117,7 +117,7 @@ function lowerConv(graph: Graph, node: Node, tileRows: number): WasmLayer | unde
     weights: () => packWeights(weights, groups, mg, k, tileRows),
     half: false,
     source: widenedFrom(w),
-    sourceKey: [groups, mg, k, height, width, tileRows, ...Object.values(im2col).flat()].join(' '),
+    sourceKey: [groups, mg, k, tileRows, ...Object.values(im2col).flat()].join(' '),
     bias: b === undefined ? new Float32Array(outChannels) : b.toFloat32(),
     outputBytes: images * outChannels * np * 4,
     kind: 'gemm',
