@@ -1,6 +1,7 @@
-export { Session, type SessionOptions } from './runtime/session.js';
+export { Session, type SessionOptions, type RunOptions } from './runtime/session.js';
 export type { LoadOptions, ModelSource } from './runtime/load.js';
 export { Tensor } from './core/tensor.js';
+export { GpuTensor, type Feed } from './core/gpu-tensor.js';
 export type { DType } from './core/dtype.js';
 export type { Dim, Shape } from './core/shape.js';
 export { JouleError, type ErrorCode } from './core/errors.js';

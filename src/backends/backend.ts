@@ -1,7 +1,11 @@
+import type { Feed, GpuTensor } from '../core/gpu-tensor.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Graph, Node } from '../ir/graph.js';
 
 export type Precision = 'fp32' | 'fp16';
+
+/** Where a run leaves its outputs: host memory (Tensors) or the GPU (GpuTensors, webgpu only). */
+export type OutputLocation = 'host' | 'gpu';
 
 /** What a backend is told when it prepares a graph. */
 export interface BackendOptions {
@@ -33,6 +37,11 @@ export function drainProfile(profile: Profile | undefined): Profile {
 /** A graph a backend has prepared (weights packed, kernels compiled), ready to run on feeds. */
 export interface PreparedGraph {
   run(feeds: ReadonlyMap<string, Tensor>): Promise<Map<string, Tensor>>;
+  /**
+   * A run whose inputs may be GpuTensors, leaving the outputs on the GPU when `outputs` is 'gpu' (GPU
+   * backends). With outputs on the GPU it returns once the work is queued: the queue orders later uses.
+   */
+  runDevice?(feeds: ReadonlyMap<string, Feed>, outputs: OutputLocation): Promise<Map<string, Tensor | GpuTensor>>;
   /** With `profile` set at prepare: the time per kind of step since the last call (then reset). */
   profile?(): Profile;
   /** With `profile` set: milliseconds per node (by name) since the last call (then reset). */
@@ -46,6 +55,8 @@ export interface PreparedGraph {
 
 /** What the plans of one session share on a backend (threads, stored weights), released after them. */
 export interface BackendSession {
+  /** The device a GPU backend's plans run on, for buffers a caller shares with them. */
+  readonly gpuDevice?: GPUDevice;
   dispose(): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 import { JouleError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
+import { type Feed, GpuTensor } from '../core/gpu-tensor.js';
 import { Tensor } from '../core/tensor.js';
 import type { ValueInfo } from '../ir/graph.js';
 
@@ -12,7 +13,7 @@ function describe(v: ValueInfo): string {
  * fixed dimension as declared, and each symbolic dimension (such as the batch 'N') the same size
  * wherever it appears. Errors name the input, what was expected and what was given.
  */
-export function checkFeeds(inputs: readonly ValueInfo[], feeds: Readonly<Record<string, Tensor>>): Map<string, Tensor> {
+export function checkFeeds(inputs: readonly ValueInfo[], feeds: Readonly<Record<string, Feed>>): Map<string, Feed> {
   const known = new Map(inputs.map((v) => [v.name, v]));
   for (const name of Object.keys(feeds)) {
     if (!known.has(name)) {
@@ -20,11 +21,11 @@ export function checkFeeds(inputs: readonly ValueInfo[], feeds: Readonly<Record<
     }
   }
   const symbols = new Map<string, { size: number; input: string }>();
-  const out = new Map<string, Tensor>();
+  const out = new Map<string, Feed>();
   for (const v of inputs) {
     const t = feeds[v.name];
     if (t === undefined) throw new JouleError('BAD_FEED', `missing input ${describe(v)}`);
-    if (!(t instanceof Tensor)) throw new JouleError('BAD_FEED', `input '${v.name}' must be a Tensor`);
+    if (!(t instanceof Tensor) && !(t instanceof GpuTensor)) throw new JouleError('BAD_FEED', `input '${v.name}' must be a Tensor or a GpuTensor`);
     if (t.dtype !== v.dtype) {
       throw new JouleError('BAD_FEED', `input '${v.name}' expects dtype ${v.dtype}, got ${t.dtype}`);
     }

@@ -1,6 +1,7 @@
 import { JouleError } from '../core/errors.js';
+import { type Feed, GpuTensor } from '../core/gpu-tensor.js';
 import type { Tensor } from '../core/tensor.js';
-import type { BackendOptions, BackendSession, Precision, PreparedGraph, Profile } from '../backends/backend.js';
+import type { BackendOptions, BackendSession, OutputLocation, Precision, PreparedGraph, Profile } from '../backends/backend.js';
 import { type BackendName, backends, isBackendName } from '../backends/index.js';
 import { availableParallelism } from '../platform/host.js';
 import { type Graph, type Model, type Node, type ValueInfo, onnxOpset, subgraphsOf } from '../ir/graph.js';
@@ -33,6 +34,15 @@ export interface SessionOptions extends LoadOptions {
    * oldest is released when a new shape needs room (default 4).
    */
   readonly maxPlans?: number;
+}
+
+/** How one run goes. */
+export interface RunOptions {
+  /**
+   * 'gpu' leaves float32 outputs on the GPU as GpuTensors, the caller's to destroy (webgpu backend). The
+   * run then returns once its work is queued: `download()` or the device's queue waits for it.
+   */
+  readonly outputLocation?: OutputLocation;
 }
 
 /** A loaded, optimized model bound to a backend: load once, run many times. */
@@ -80,16 +90,33 @@ export class Session {
     return this.graph.outputs;
   }
 
-  /** Runs the model on one set of feeds and returns every graph output by name. */
-  async run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
+  /**
+   * Runs the model on one set of feeds and returns every graph output by name. Inputs may be GpuTensors
+   * (read on the GPU by the webgpu backend, downloaded first by the others).
+   */
+  async run(feeds: Readonly<Record<string, Feed>>): Promise<Record<string, Tensor>>;
+  async run(feeds: Readonly<Record<string, Feed>>, options: RunOptions & { outputLocation: 'gpu' }): Promise<Record<string, GpuTensor | Tensor>>;
+  async run(feeds: Readonly<Record<string, Feed>>, options?: RunOptions): Promise<Record<string, Tensor | GpuTensor>>;
+  async run(feeds: Readonly<Record<string, Feed>>, options: RunOptions = {}): Promise<Record<string, Tensor | GpuTensor>> {
     if (this.disposed) throw new JouleError('BAD_ARGUMENT', 'this session has been disposed');
+    const location = options.outputLocation ?? 'host';
+    if (location !== 'host' && location !== 'gpu') {
+      throw new JouleError('BAD_ARGUMENT', `unknown outputLocation '${String(location)}'; use 'host' or 'gpu'`);
+    }
+    if (location === 'gpu' && this.options.backend !== 'webgpu') {
+      throw new JouleError('BAD_ARGUMENT', `outputLocation 'gpu' needs the webgpu backend; this session runs on ${this.options.backend}`);
+    }
     const checked = checkFeeds(this.inputs, feeds);
+    const onGpu = [...checked.values()].some((f) => f instanceof GpuTensor);
     // The plan is held while the run waits for it and runs: a plan evicted meanwhile (runs of more shapes
     // than maxPlans at once) is released when its last run ends, not under it.
     const entry = this.plan(checked);
     this.users.set(entry, (this.users.get(entry) ?? 0) + 1);
     try {
-      const results = await (await entry).run(checked);
+      const plan = await entry;
+      let results: Map<string, Tensor | GpuTensor>;
+      if (plan.runDevice !== undefined && (onGpu || location === 'gpu')) results = await plan.runDevice(checked, location);
+      else results = await plan.run(await hostFeeds(checked));
       return Object.fromEntries(this.outputs.map((o) => [o.name, results.get(o.name)!]));
     } finally {
       const left = this.users.get(entry)! - 1;
@@ -99,6 +126,17 @@ export class Session {
         if (this.evicted.delete(entry)) void release(entry);
       }
     }
+  }
+
+  /**
+   * The GPUDevice the webgpu backend runs this session on, opened on first use: GpuTensor inputs must
+   * live there. It stays the session's until `dispose()`.
+   */
+  async gpuDevice(): Promise<GPUDevice> {
+    if (this.disposed) throw new JouleError('BAD_ARGUMENT', 'this session has been disposed');
+    const device = (await this.openShared())?.gpuDevice;
+    if (device === undefined) throw new JouleError('BAD_ARGUMENT', `the ${this.options.backend} backend runs on no GPUDevice; use backend 'webgpu'`);
+    return device;
   }
 
   /** With `profile: true`: milliseconds per layer (node name) in the runs since the last call, where the backend times layers. */
@@ -147,7 +185,7 @@ export class Session {
   }
 
   /** The graph specialized to the feeds' shapes (shape arithmetic folded away), prepared once per shape. */
-  private plan(feeds: ReadonlyMap<string, Tensor>): Promise<PreparedGraph> {
+  private plan(feeds: ReadonlyMap<string, Feed>): Promise<PreparedGraph> {
     const key = this.inputs.map((v) => feeds.get(v.name)!.shape.join('x')).join(',');
     let plan = this.plans.get(key);
     if (plan === undefined) {
@@ -160,11 +198,8 @@ export class Session {
       const inputs = this.inputs.map((v) => ({ ...v, shape: feeds.get(v.name)!.shape }));
       const specialized = runPasses({ ...this.graph, inputs });
       const backend = backends[this.options.backend];
-      const options: BackendOptions = { precision: this.options.precision, threads: this.options.threads, profile: this.options.profile, tune: this.options.tune, powerPreference: this.options.powerPreference };
-      // A session that could not open its shared state tries again with its next plan.
-      const shared = (this.shared ??= backend.openSession?.(options) ?? Promise.resolve(undefined));
-      shared.catch(() => this.shared === shared && (this.shared = undefined));
-      plan = shared.then((s) => backend.prepare(specialized, options, s));
+      const options = this.backendOptions();
+      plan = this.openShared().then((s) => backend.prepare(specialized, options, s));
       this.plans.set(key, plan);
       // A plan that fails is not kept: the next run with these shapes tries again.
       const failed = plan;
@@ -172,6 +207,25 @@ export class Session {
     }
     return plan;
   }
+
+  private backendOptions(): BackendOptions {
+    const { precision, threads, profile, tune, powerPreference } = this.options;
+    return { precision, threads, profile, tune, powerPreference };
+  }
+
+  /** What the plans share on the backend, opened once; a session that could not open it tries again later. */
+  private openShared(): Promise<BackendSession | undefined> {
+    const shared = (this.shared ??= backends[this.options.backend].openSession?.(this.backendOptions()) ?? Promise.resolve(undefined));
+    shared.catch(() => this.shared === shared && (this.shared = undefined));
+    return shared;
+  }
+}
+
+/** Host copies of GpuTensor feeds, for plans that read only host memory. */
+async function hostFeeds(feeds: ReadonlyMap<string, Feed>): Promise<Map<string, Tensor>> {
+  const out = new Map<string, Tensor>();
+  for (const [name, feed] of feeds) out.set(name, feed instanceof GpuTensor ? await feed.download() : feed);
+  return out;
 }
 
 /** Disposes a plan; one that failed to prepare holds nothing to release. */

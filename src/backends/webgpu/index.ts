@@ -1,6 +1,12 @@
-import type { Backend } from '../backend.js';
+import type { Backend, BackendSession } from '../backend.js';
 import { referenceBackend } from '../reference/index.js';
+import { type GpuContext, acquireGpu, releaseGpu } from './device.js';
 import { prepareWebGpu } from './prepared.js';
+
+/** A session's hold on its device: its plans run there, and callers make GpuTensors there. */
+interface GpuSession extends BackendSession {
+  readonly context: GpuContext;
+}
 
 /**
  * WebGPU (Dawn in Node, navigator.gpu in browsers): convolution as an implicit GEMM tiled in workgroup
@@ -13,7 +19,21 @@ export const webgpuBackend: Backend = {
   unsupported(node, opset) {
     return referenceBackend.unsupported(node, opset);
   },
-  prepare(graph, options) {
-    return prepareWebGpu(graph, options);
+  async openSession(options): Promise<GpuSession> {
+    const context = await acquireGpu(options.powerPreference);
+    let open = true;
+    return {
+      context,
+      gpuDevice: context.device,
+      async dispose() {
+        if (open) await releaseGpu();
+        open = false;
+      },
+    };
+  },
+  prepare(graph, options, session) {
+    // After a device loss the session's device is gone: a new plan opens a fresh one of its own.
+    const context = (session as GpuSession | undefined)?.context;
+    return prepareWebGpu(graph, options, context?.lost === undefined ? context : undefined);
   },
 };

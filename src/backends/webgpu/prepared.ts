@@ -1,9 +1,10 @@
 import { JouleError } from '../../core/errors.js';
 import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../../core/float16.js';
+import { type Feed, GpuTensor } from '../../core/gpu-tensor.js';
 import { Tensor } from '../../core/tensor.js';
 import { type Graph, type Node, onnxOpset } from '../../ir/graph.js';
 import { withInferredTypes } from '../../ir/infer.js';
-import { type BackendOptions, type PreparedGraph, type Profile, drainProfile } from '../backend.js';
+import { type BackendOptions, type OutputLocation, type PreparedGraph, type Profile, drainProfile } from '../backend.js';
 import { constantClipBounds } from '../../ops/clip.js';
 import { runNode } from '../reference/interpreter.js';
 import { type GpuContext, acquireGpu, checkDevice, releaseGpu } from './device.js';
@@ -309,7 +310,19 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     throw new JouleError('OUT_OF_MEMORY', `split-K scratch needs ${scratchBytes} bytes; this adapter binds at most ${context.maxBinding}`);
   }
   if (scratchBytes > 0) scratchBuffer = track(device.createBuffer({ label: 'split-K scratch', size: align(scratchBytes, 16), usage: GPUBufferUsage.STORAGE }));
-  const specCount = dispatchList.reduce((n, slot) => n + slot.variants.reduce((m, v) => m + v.dispatches.length, 0), 0);
+  const producedOnGpu = (name: string): boolean => gpuValues.has(name) && !uploads.has(name) && !graph.inputs.some((v) => v.name === name);
+  // Outputs a run leaves on the GPU are float32: with f16 storage, a cast of their own writes them there.
+  const castOutSpecs: { name: string; to: GPUBuffer; spec: DispatchSpec }[] = [];
+  if (storage === 'f16') {
+    for (const { name } of graph.outputs) {
+      if (!producedOnGpu(name)) continue;
+      const elements = shape(name)!.reduce((a, b) => a * b, 1);
+      const to = track(device.createBuffer({ label: `output ${name} (f32)`, size: align(Math.max(1, elements) * 4, 16), usage: storageUsage }));
+      const spec = { label: 'cast-out', code: unary('f32', 'Identity', 'f16'), buffers: [valueBuffer(name), to], params: new Params().u32(elements), groups: elementwiseGroups(elements) };
+      castOutSpecs.push({ name, to, spec });
+    }
+  }
+  const specCount = castOutSpecs.length + dispatchList.reduce((n, slot) => n + slot.variants.reduce((m, v) => m + v.dispatches.length, 0), 0);
   const uniform = track(device.createBuffer({ label: 'parameters', size: Math.max(1, specCount) * 256, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));
   const allParams = new Uint32Array(Math.max(1, specCount) * 64);
   let bound = 0;
@@ -339,6 +352,7 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
   steps.forEach((step, i) => {
     if (step.kind === 'gpu') step.dispatches.push(...stepDispatches[i].flatMap((slot) => bindVariant(slot, chosen[slot])));
   });
+  const castOuts = new Map(castOutSpecs.map((c) => [c.name, { to: c.to, dispatch: bind(c.spec, '') }]));
   flushParams();
   const dispatches = steps.flatMap((step) => (step.kind === 'gpu' ? step.dispatches : []));
   const oom = await device.popErrorScope();
@@ -362,9 +376,11 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     }
     return b;
   };
-  const producedOnGpu = (name: string): boolean => gpuValues.has(name) && !uploads.has(name) && !graph.inputs.some((v) => v.name === name);
   for (const o of graph.outputs) if (producedOnGpu(o.name)) readBuffer(o.name);
   for (const step of steps) if (step.kind === 'host') for (const name of step.node.inputs) if (producedOnGpu(name)) readBuffer(name);
+  // Values the host needs as Tensors: a GpuTensor fed for one of these is downloaded first.
+  const hostReads = new Set(graph.outputs.map((o) => o.name));
+  for (const step of steps) if (step.kind === 'host') for (const name of step.node.inputs) hostReads.add(name);
 
   // Graph inputs go up through staging buffers of their own, mapped for writing between runs: one copy
   // into mapped memory, then one on the GPU. (queue.writeBuffer would allocate a fresh staging buffer
@@ -388,10 +404,23 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
   const dispatchIndex = new Map(dispatches.map((d, i) => [d, i]));
   let queue: Promise<unknown> = Promise.resolve();
   let disposed = false;
+  const enqueue = (feeds: ReadonlyMap<string, Feed>, location: OutputLocation): Promise<Map<string, Tensor | GpuTensor>> => {
+    if (disposed) throw new JouleError('BAD_ARGUMENT', 'this prepared graph has been disposed');
+    // Runs share the plan's buffers, so they take turns.
+    const result = queue.then(() => execute(feeds, location));
+    queue = result.catch(() => undefined);
+    return result;
+  };
 
-  async function execute(feeds: ReadonlyMap<string, Tensor>): Promise<Map<string, Tensor>> {
+  async function execute(feeds: ReadonlyMap<string, Feed>, location: OutputLocation): Promise<Map<string, Tensor | GpuTensor>> {
     checkDevice(context);
-    const env = new Map<string, Tensor>([...graph.initializers, ...feeds]);
+    const env = new Map<string, Tensor>(graph.initializers);
+    for (const [name, feed] of feeds) {
+      if (feed instanceof GpuTensor) {
+        checkGpuFeed(name, feed);
+        if (hostReads.has(name) || !staging.has(name)) env.set(name, await feed.download());
+      } else env.set(name, feed);
+    }
     const writeUp = (name: string, t: Tensor): void => {
       const data = t.toFloat32();
       const cast = castIn.get(name);
@@ -399,10 +428,17 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     };
     let encoder = device.createCommandEncoder();
     const uploadStarted = profile === undefined ? 0 : performance.now();
+    const staged: { buffer: GPUBuffer; ready?: Promise<unknown> }[] = [];
     for (const [name, s] of staging) {
+      const feed = feeds.get(name)!;
+      if (feed instanceof GpuTensor) {
+        encoder.copyBufferToBuffer(feed.buffer, 0, castIn.get(name) ?? valueBuffer(name), 0, feed.byteLength);
+        continue;
+      }
+      staged.push(s);
       if (s.buffer.mapState === 'pending') await s.ready;
       if (s.buffer.mapState === 'unmapped') await s.buffer.mapAsync(GPUMapMode.WRITE);
-      const data = feeds.get(name)!.toFloat32();
+      const data = feed.toFloat32();
       new Float32Array(s.buffer.getMappedRange(), 0, data.length).set(data);
       s.buffer.unmap();
       encoder.copyBufferToBuffer(s.buffer, 0, castIn.get(name) ?? valueBuffer(name), 0, data.length * 4);
@@ -475,9 +511,10 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       encoder.resolveQuerySet(querySet, 0, 2 * timedCount, resolved!, 0);
       encoder.copyBufferToBuffer(resolved!, 0, timestamps!, 0, timestamps!.size);
     }
-    if (outputs.length > 0 || pending > 0 || staging.size > 0) await readBack(outputs);
+    const onGpu = location === 'gpu' ? leaveOnGpu(encoder, outputs) : new Map<string, GpuTensor>();
+    if (outputs.length > 0 || pending > 0 || staging.size > 0) await readBack(location === 'gpu' ? [] : outputs);
     // Map the staging buffers for the next run while the caller works.
-    for (const s of staging.values()) s.ready = s.buffer.mapAsync(GPUMapMode.WRITE).catch(() => undefined);
+    for (const s of staged) s.ready = s.buffer.mapAsync(GPUMapMode.WRITE).catch(() => undefined);
     if (profile !== undefined) profile.set('run (wall clock)', (profile.get('run (wall clock)') ?? 0) + performance.now() - started);
     if (timestamps !== undefined) {
       await timestamps.mapAsync(GPUMapMode.READ);
@@ -492,20 +529,49 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     }
     checkDevice(context);
     return new Map(graph.outputs.map((o) => {
-      const t = env.get(o.name);
+      const t = onGpu.get(o.name) ?? env.get(o.name);
       if (t === undefined) throw new JouleError('INTERNAL', `output '${o.name}' has no value`);
-      return [o.name, t];
+      // Outputs computed on the host go up too, where they are float32.
+      return [o.name, location === 'gpu' && t instanceof Tensor && t.dtype === 'float32' ? GpuTensor.upload(device, t) : t];
     }));
+  }
+
+  /** Records copies of the GPU-computed outputs into new float32 buffers, the caller's to keep. */
+  function leaveOnGpu(encoder: GPUCommandEncoder, names: readonly string[]): Map<string, GpuTensor> {
+    const casts = names.flatMap((name) => castOuts.get(name)?.dispatch ?? []);
+    if (casts.length > 0) {
+      const pass = encoder.beginComputePass();
+      for (const d of casts) {
+        pass.setPipeline(d.pipeline);
+        pass.setBindGroup(0, d.bindGroup);
+        pass.dispatchWorkgroups(d.groups[0], d.groups[1], d.groups[2]);
+      }
+      pass.end();
+    }
+    return new Map(names.map((name) => {
+      const s = shape(name)!;
+      const bytes = s.reduce((a, b) => a * b, 1) * 4;
+      const buffer = device.createBuffer({ label: `output ${name}`, size: align(Math.max(bytes, 4), 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      encoder.copyBufferToBuffer(castOuts.get(name)?.to ?? valueBuffer(name), 0, buffer, 0, bytes);
+      return [name, new GpuTensor(device, buffer, s)];
+    }));
+  }
+
+  /** A GpuTensor input must live on this plan's device and be readable by a copy. */
+  function checkGpuFeed(name: string, feed: GpuTensor): void {
+    if (feed.device !== device) {
+      throw new JouleError('BAD_FEED', `input '${name}' is a GpuTensor on another GPUDevice; make its buffer on the session's device (session.gpuDevice())`);
+    }
+    if ((feed.buffer.usage & GPUBufferUsage.COPY_SRC) === 0) {
+      throw new JouleError('BAD_FEED', `input '${name}' is a GpuTensor whose buffer lacks GPUBufferUsage.COPY_SRC`);
+    }
   }
 
   return {
     run(feeds) {
-      if (disposed) throw new JouleError('BAD_ARGUMENT', 'this prepared graph has been disposed');
-      // Runs share the plan's buffers, so they take turns.
-      const result = queue.then(() => execute(feeds));
-      queue = result.catch(() => undefined);
-      return result;
+      return enqueue(feeds, 'host') as Promise<Map<string, Tensor>>;
     },
+    runDevice: enqueue,
     warnings,
     algorithms() {
       return algorithms;
