@@ -4,7 +4,7 @@
  * with nothing but a Node binary and the bundle (see README.md beside this file).
  *
  *   node bench/gpu/node-bench.mjs [--quick] [--out results.json] [--joule-backend webgpu|cpu]
- *        [--runtimes joule,ort] [--models caffenet,googlenet] [--precisions fp32,fp16] [--batches 1,128]
+ *        [--runtimes joule,joule-resident,ort] [--models caffenet,googlenet] [--precisions fp32,fp16] [--batches 1,128]
  *        [--budget-s 240] [--dist DIR]
  *   node bench/gpu/node-bench.mjs --probe      # the WebGPU adapter, as JSON
  *
@@ -14,6 +14,11 @@
  * --min-s seconds and --min-iters runs, capped at --cap-s per point; median latency per batch,
  * images/s = batch / median. GPU power comes from nvidia-smi, sampled every 100 ms around the window and
  * averaged over the samples inside it.
+ *
+ * `joule` runs take the input from host memory and return the probabilities to it, as onnxruntime's do;
+ * `joule-resident` runs (webgpu only) take a GpuTensor uploaded once and leave the output on the GPU,
+ * each run awaited with the queue's onSubmittedWorkDone, as PyTorch's `pytorch-cudnn` rows do. The two
+ * share a child process and a session per (model, precision).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +36,7 @@ const { values: opt } = parseArgs({
     out: { type: 'string', default: 'gpu-bench-node.json' },
     dist: { type: 'string', default: join(here, '..', '..', 'dist') },
     'joule-backend': { type: 'string', default: 'webgpu' },
-    runtimes: { type: 'string', default: 'joule,ort' },
+    runtimes: { type: 'string', default: 'joule,joule-resident,ort' },
     models: { type: 'string', default: 'caffenet,googlenet' },
     precisions: { type: 'string', default: 'fp32,fp16' },
     batches: { type: 'string' },
@@ -71,12 +76,18 @@ const settings = {
 
 async function runParent() {
   const deadline = Date.now() + settings.budgetS * 1000;
-  // Runtimes by their names in the results: joule-<backend>, ort-webgpu.
-  const runtimes = opt.runtimes.split(',').map((r) => (r === 'joule' ? `joule-${settings.jouleBackend}` : r === 'ort' ? 'ort-webgpu' : r));
+  // Runtimes by their names in the results: joule-<backend>, joule-webgpu-resident, ort-webgpu.
+  const named = { joule: `joule-${settings.jouleBackend}`, 'joule-resident': 'joule-webgpu-resident', ort: 'ort-webgpu' };
+  const runtimes = opt.runtimes
+    .split(',')
+    .map((r) => named[r] ?? r)
+    .filter((r) => r !== 'joule-webgpu-resident' || settings.jouleBackend === 'webgpu');
   const groups = [];
   for (const model of opt.models.split(',')) {
     for (const precision of opt.precisions.split(',')) {
-      for (const runtime of runtimes) groups.push(settings.batches.map((batch) => ({ runtime, model, precision, batch })));
+      // A child per runtime, except that joule's two ways of running share one (and its session).
+      const children = groupBy(runtimes, sessionRuntime);
+      for (const [, members] of children) groups.push(members.flatMap((runtime) => settings.batches.map((batch) => ({ runtime, model, precision, batch }))));
     }
   }
   const out = resolve(opt.out);
@@ -190,7 +201,7 @@ async function runChild({ settings: s, points, deadline, resultsFile }) {
       emit({ status: 'skipped', reason: 'time budget used up (--budget-s)' });
       continue;
     }
-    const key = `${point.runtime} ${point.model} ${point.precision}`;
+    const key = `${sessionRuntime(point.runtime)} ${point.model} ${point.precision}`;
     if (session?.key !== key) {
       await session?.close?.();
       const t0 = performance.now();
@@ -208,8 +219,9 @@ async function runChild({ settings: s, points, deadline, resultsFile }) {
     try {
       const inputKey = `${point.model} ${point.batch}`;
       if (!inputs.has(inputKey)) inputs.set(inputKey, syntheticInput(session.inputInfo, point.batch, session.preprocessing));
-      const result = await measure(() => session.run(inputs.get(inputKey)), s, meter);
-      const extra = session.profileOf === undefined ? {} : await session.profileOf(inputs.get(inputKey));
+      const run = point.runtime.endsWith('-resident') ? session.runResident : session.run;
+      const result = await measure(() => run(inputs.get(inputKey)), s, meter);
+      const extra = session.profileOf === undefined || point.runtime.endsWith('-resident') ? {} : await session.profileOf(inputs.get(inputKey));
       emit({ status: 'ok', runtimeDetail: session.detail, loadS: session.loadS, ...result, ...extra });
     } catch (e) {
       emit({ status: 'failed', reason: `run failed: ${e?.message ?? e}` });
@@ -225,11 +237,27 @@ async function openRunner(joule, s, { runtime, model, precision }) {
     const session = await joule.Session.load(`zoo:${model}`, { backend: s.jouleBackend, precision });
     const name = session.inputs[0].name;
     let profiled;
+    // Resident runs: the input goes up once per input tensor, the output stays on the GPU (its first
+    // run's output is read back for the output check).
+    const onGpu = new Map();
+    let device;
+    const checked = new Set();
+    const runResident = async (input) => {
+      device ??= await session.gpuDevice();
+      if (!onGpu.has(input)) onGpu.set(input, joule.GpuTensor.upload(device, input));
+      const out = Object.values(await session.run({ [name]: onGpu.get(input) }, { outputLocation: 'gpu' }))[0];
+      await device.queue.onSubmittedWorkDone();
+      const prob0 = checked.has(input) ? null : firstImage((await out.download()).data);
+      checked.add(input);
+      out.destroy();
+      return prob0;
+    };
     return {
       inputInfo: session.inputs[0],
       preprocessing: entry.preprocessing,
       detail: `joule ${s.jouleBackend}`,
       run: async (input) => firstImage(Object.values(await session.run({ [name]: input }))[0].data),
+      runResident,
       // After the measured window: the algorithm each layer chose, and where the time goes in three
       // runs of a second, profiled session (GPU timestamps per kernel), outside every measurement.
       profileOf: async (input) => {
@@ -242,6 +270,7 @@ async function openRunner(joule, s, { runtime, model, precision }) {
         return { profileMs: profile, algorithms, warnings: await session.warnings() };
       },
       close: async () => {
+        for (const t of onGpu.values()) t.destroy();
         await session.dispose();
         await profiled?.dispose();
       },
@@ -272,6 +301,15 @@ async function openRunner(joule, s, { runtime, model, precision }) {
 }
 
 const firstImage = (data) => Array.from(data.subarray(0, 1000));
+
+/** The runtime whose session (and child process) a runtime's points use. */
+const sessionRuntime = (runtime) => runtime.replace(/-resident$/, '');
+
+function groupBy(xs, key) {
+  const m = new Map();
+  for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x]);
+  return m;
+}
 
 /**
  * The model in float16 for onnxruntime: float32 initializers become float16, and Casts at the graph's
@@ -404,16 +442,23 @@ function parseStamp(stamp) {
 // ---------------------------------------------------------------------------------------------------
 // Environment.
 
-/** The WebGPU adapter that Dawn (the `webgpu` package) picks for high performance. */
+/**
+ * The WebGPU adapter that Dawn (the `webgpu` package) picks for high performance, with the toggles joule
+ * sets (f16 on NVIDIA), and what Dawn's unsafe APIs would add: its subgroup-matrix configurations are the
+ * tensor cores WebGPU could reach.
+ */
 async function probeAdapter() {
   try {
     const { create, globals } = await import('webgpu');
     Object.assign(globalThis, globals);
-    const adapter = await create([]).requestAdapter({ powerPreference: 'high-performance' });
+    const adapter = await create(['enable-dawn-features=vulkan_enable_f16_on_nvidia']).requestAdapter({ powerPreference: 'high-performance' });
     if (adapter === null) return { error: 'no WebGPU adapter (no Vulkan driver found)' };
     const { vendor, architecture, device, description } = adapter.info;
     const features = [...adapter.features].sort();
-    return { vendor, architecture, device, description, shaderF16: features.includes('shader-f16'), features };
+    const unsafe = await create(['enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia']).requestAdapter({ powerPreference: 'high-performance' });
+    const unsafeFeatures = unsafe === null ? [] : [...unsafe.features].filter((f) => !features.includes(f)).sort();
+    const subgroupMatrixConfigs = unsafe === null ? [] : [...(unsafe.info.subgroupMatrixConfigs ?? [])].map(({ componentType, resultComponentType, M, N, K }) => ({ componentType, resultComponentType, M, N, K }));
+    return { vendor, architecture, device, description, shaderF16: features.includes('shader-f16'), features, unsafeFeatures, subgroupMatrixConfigs };
   } catch (e) {
     return { error: `webgpu package unavailable: ${e?.message ?? e}` };
   }

@@ -119,6 +119,8 @@ echo "${adapter:-probe failed}" | "$node_bin" -e '
       if (a.error) return console.log(a.error);
       console.log(`vendor ${a.vendor}, architecture ${a.architecture}, device ${a.device || "-"}, description ${a.description}`);
       console.log(`shader-f16: ${a.shaderF16 ? "yes" : "NO"}; features: ${a.features.join(" ")}`);
+      const configs = (a.subgroupMatrixConfigs ?? []).map((c) => `${c.componentType}x${c.componentType}->${c.resultComponentType} ${c.M}x${c.N}x${c.K}`);
+      console.log(`with allow_unsafe_apis: ${(a.unsafeFeatures ?? []).join(" ") || "nothing more"}; subgroup matrices: ${configs.join(", ") || "none"}`);
     } catch { console.log(s.trim()); }
   });'
 
