@@ -1,4 +1,5 @@
 import { JouleError } from '../../core/errors.js';
+import { type MatrixTile, checkMatrixTile, matrixTile } from './matrix.js';
 
 /** Which adapter to ask for when a machine has several. */
 export type PowerPreference = 'high-performance' | 'low-power';
@@ -13,6 +14,10 @@ export interface GpuContext {
   readonly maxBinding: number;
   /** A software adapter (lavapipe, SwiftShader): timing its kernels to choose among them is not worth it. */
   readonly software: boolean;
+  /** Convolution tiles for the device's matrix units (f16 storage), once their kernel passed its check. */
+  readonly matrixTiles: readonly MatrixTile[];
+  /** What became of the device's subgroup matrices, where it has any. */
+  readonly matrixNote?: string;
   /** Set once the device is lost; every later use fails with this reason. */
   lost?: string;
   /** Set when joule destroyed the device itself (its loss is then no error). */
@@ -92,8 +97,9 @@ async function gpuEntryPoint(): Promise<GPU> {
   }
   // Dawn hides `shader-f16` on NVIDIA's Vulkan driver unless asked (crbug.com/42251215: f16 conformance
   // failures). joule's f16 kernels only load, store and convert f16 and accumulate in f32, and the GPU
-  // benchmark checks their output against fp32, so joule asks.
-  dawnInstance ??= retiredInstance?.deref() ?? dawn.create(['enable-dawn-features=vulkan_enable_f16_on_nvidia']);
+  // benchmark checks their output against fp32, so joule asks. Subgroup matrices (the matrix units) are
+  // behind `allow_unsafe_apis`; joule uses them only after checking their results on the device.
+  dawnInstance ??= retiredInstance?.deref() ?? dawn.create(['enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia']);
   retiredInstance = new WeakRef(dawnInstance);
   return dawnInstance;
 }
@@ -104,8 +110,11 @@ async function openDevice(powerPreference: PowerPreference): Promise<GpuContext>
   if (adapter === null) throw new JouleError('BACKEND_UNAVAILABLE', noAdapter);
   const f16 = adapter.features.has('shader-f16');
   const limits = adapter.limits;
-  const device = await adapter.requestDevice({
-    requiredFeatures: (['shader-f16', 'timestamp-query'] as const).filter((f) => adapter.features.has(f)),
+  const info = adapter.info;
+  const features = (['shader-f16', 'timestamp-query'] as const).filter((f) => adapter.features.has(f));
+  const matrix = f16 ? matrixTileOf(adapter) : undefined;
+  const request = (more: readonly string[]): Promise<GPUDevice> => adapter.requestDevice({
+    requiredFeatures: [...features, ...more] as GPUFeatureName[],
     requiredLimits: {
       maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
       maxBufferSize: limits.maxBufferSize,
@@ -114,12 +123,30 @@ async function openDevice(powerPreference: PowerPreference): Promise<GpuContext>
       maxStorageBuffersPerShaderStage: Math.min(limits.maxStorageBuffersPerShaderStage, 10),
     },
   });
-  const info = adapter.info;
+  let device: GPUDevice | undefined;
+  let matrixNote: string | undefined;
+  if (matrix !== undefined) {
+    device = await request(['subgroups', 'chromium-experimental-subgroup-matrix']).catch((e: Error) => {
+      matrixNote = `subgroup matrices are not used: the device refused them (${e.message})`;
+      return undefined;
+    });
+  }
+  device ??= await request([]);
+  let matrixTiles: MatrixTile[] = [];
+  if (matrix !== undefined && matrixNote === undefined) {
+    const failure = await checkMatrixTile(device, matrix);
+    matrixNote = failure === undefined
+      ? `subgroup matrices ${matrix.mma.m}x${matrix.mma.n}x${matrix.mma.k}`
+      : `subgroup matrices (${matrix.mma.m}x${matrix.mma.n}x${matrix.mma.k}) are not used: ${failure}`;
+    if (failure === undefined) matrixTiles = [matrix];
+  }
   const context: GpuContext = {
     device,
     adapter: [info.vendor, info.architecture, info.description].filter((s) => s !== '').join(' / ') || 'unknown adapter',
     f16,
     maxBinding: Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize),
+    matrixTiles,
+    matrixNote,
     // Chromium's SwiftShader says so in its architecture (vendor 'google', architecture 'swiftshader').
     software: info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(`${info.architecture} ${info.description} ${info.device}`),
   };
@@ -130,6 +157,27 @@ async function openDevice(powerPreference: PowerPreference): Promise<GpuContext>
     void devices.get(powerPreference)?.then((current) => current === context && devices.delete(powerPreference));
   });
   return context;
+}
+
+/**
+ * The convolution tile for an adapter's subgroup matrices with f16 operands and f32 results (a square
+ * shape where there is one), or undefined where it has none or its subgroup size varies.
+ */
+function matrixTileOf(adapter: GPUAdapter): MatrixTile | undefined {
+  if (!adapter.features.has('chromium-experimental-subgroup-matrix') || !adapter.features.has('subgroups')) return undefined;
+  const info = adapter.info as GPUAdapterInfo & {
+    subgroupMatrixConfigs?: readonly { componentType: string; resultComponentType: string; M: number; N: number; K: number }[];
+    subgroupMinSize?: number;
+    subgroupMaxSize?: number;
+  };
+  if (info.subgroupMinSize === undefined || info.subgroupMinSize !== info.subgroupMaxSize) return undefined;
+  const configs = (info.subgroupMatrixConfigs ?? []).filter((c) => c.componentType === 'f16' && c.resultComponentType === 'f32');
+  const ordered = [...configs.filter((c) => c.M === c.N && c.N === c.K), ...configs];
+  for (const c of ordered) {
+    const tile = matrixTile({ m: c.M, n: c.N, k: c.K }, info.subgroupMinSize);
+    if (tile !== undefined) return tile;
+  }
+  return undefined;
 }
 
 /** Throws the device's loss as a JouleError, if it was lost. */

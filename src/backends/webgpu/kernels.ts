@@ -9,7 +9,7 @@ import { type Binding, type Storage, emitShader } from './wgsl.js';
 export type Epilogue = 'none' | 'relu' | 'clip';
 
 /** The epilogue's WGSL on `v`; Clip reads its bounds as float parameters `at` and `at + 1`. */
-function epilogue(e: Epilogue, at: number): string {
+export function epilogue(e: Epilogue, at: number): string {
   if (e === 'relu') return 'v = max(v, 0.0);';
   if (e === 'clip') return `v = clamp(v, pf(${at}u), pf(${at + 1}u));`;
   return '';

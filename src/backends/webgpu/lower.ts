@@ -6,6 +6,7 @@ import { constantClipBounds } from '../../ops/clip.js';
 import { poolWindow } from '../../ops/pool-common.js';
 import { axisPads, readWindowAttrs } from '../../ops/sliding-window.js';
 import * as k from './kernels.js';
+import { type MatrixTile, convGemmMatrix } from './matrix.js';
 import { Params } from './wgsl.js';
 
 type Shape = readonly number[];
@@ -22,6 +23,8 @@ export interface EmitContext {
   /** A buffer to bind where a kernel declares a binding it does not use in this configuration. */
   readonly unused: GPUBuffer;
   readonly maxBinding: number;
+  /** Tiles for the device's matrix units, offered as candidates to convolutions in f16 storage. */
+  readonly matrixTiles: readonly MatrixTile[];
   dispatch(label: string, code: string, buffers: readonly GPUBuffer[], params: Params, groups: readonly [number, number, number]): void;
   /**
    * Records one of several ways to compute the same thing (the first is the heuristic's pick); the
@@ -242,7 +245,7 @@ function convLayer(node: Node, outChannels: number, weights: Float32Array, bias:
         const mgChunk = groups === 1 ? rows : mg;
         // Every tile, with the split-K its grid calls for; the 64x64 tile also without split-K.
         const variants: Variant[] = [];
-        const gemm = (tile: k.ConvTile, splits: number): Variant => {
+        const gemm = (tile: k.ConvTile | MatrixTile, splits: number): Variant => {
           const kPerSplit = Math.ceil(kSize / splits / tile.k) * tile.k;
           const used = Math.ceil(kSize / kPerSplit);
           const partial = used > 1 ? ctx.scratch(used * mgChunk * groups * P * 4) : ctx.unused;
@@ -253,7 +256,7 @@ function convLayer(node: Node, outChannels: number, weights: Float32Array, bias:
           ).f32(act.lo, act.hi);
           const grid: [number, number, number] = [Math.ceil(P / tile.n), Math.ceil(mgChunk / tile.m), groups * used];
           const dispatches: DispatchSpec[] = [
-            { label: used > 1 ? 'conv-gemm-splitk' : 'conv-gemm', code: k.convGemm(ctx.storage, act.kind, tile), buffers: [x, w, bv, y, partial], params, groups: grid },
+            { label: used > 1 ? 'conv-gemm-splitk' : 'conv-gemm', code: 'mma' in tile ? convGemmMatrix(act.kind, tile) : k.convGemm(ctx.storage, act.kind, tile), buffers: [x, w, bv, y, partial], params, groups: grid },
           ];
           if (used > 1) {
             const reduce = new Params().u32(P, plane, mgChunk * groups, used, layer.target.channels, offset).f32(act.lo, act.hi);
@@ -267,8 +270,12 @@ function convLayer(node: Node, outChannels: number, weights: Float32Array, bias:
         }
         // Where the heuristic splits K, half and twice its split are candidates too, and no split.
         const split = splitK(Math.ceil(P / k.convTiles[0].n) * Math.ceil(mgChunk / k.convTiles[0].m) * groups, kSize);
+        const matrixTiles = ctx.storage === 'f16' ? ctx.matrixTiles : [];
+        for (const tile of matrixTiles) {
+          variants.push(gemm(tile, splitK(Math.ceil(P / tile.n) * Math.ceil(mgChunk / tile.m) * groups, kSize)));
+        }
         if (split > 1) {
-          for (const tile of k.convTiles) {
+          for (const tile of [...k.convTiles, ...matrixTiles]) {
             for (const s of [1, Math.ceil(split / 2), Math.min(2 * split, Math.max(1, Math.floor(kSize / 64)))]) {
               const candidate = gemm(tile, s);
               if (!variants.some((v) => v.name === candidate.name)) variants.push(candidate);

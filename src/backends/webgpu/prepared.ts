@@ -9,6 +9,7 @@ import { constantClipBounds } from '../../ops/clip.js';
 import { runNode } from '../reference/interpreter.js';
 import { type GpuContext, acquireGpu, checkDevice, releaseGpu } from './device.js';
 import { unary } from './kernels.js';
+import type { MatrixTile } from './matrix.js';
 import { type ConcatLayer, type ConvLayer, type DispatchSpec, type EmitContext, type Layer, type Variant, elementwiseGroups, lowerNode } from './lower.js';
 import { Params, paramWords } from './wgsl.js';
 
@@ -74,6 +75,8 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
   const warnings = options.precision === 'fp16' && !context.f16
     ? [`the WebGPU adapter (${context.adapter}) has no shader-f16: values are stored and computed in f32 (the weights keep their fp16 rounding)`]
     : [];
+  if (storage === 'f16' && context.matrixNote !== undefined && context.matrixTiles.length === 0) warnings.push(context.matrixNote);
+  const matrixTiles = storage !== 'f16' ? [] : matrixEmulation.tile === undefined ? context.matrixTiles : [...context.matrixTiles, matrixEmulation.tile];
   const bytesPer = storage === 'f16' ? 2 : 4;
   const graph = withInferredTypes(input);
   const opset = onnxOpset(graph);
@@ -252,6 +255,7 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
     },
     unused: unusedBuffer,
     maxBinding: context.maxBinding,
+    matrixTiles,
     dispatch(label, code, bound, params, groups) {
       dispatchList.push({ variants: [{ name: label, dispatches: [{ label, code, buffers: bound, params, groups }] }], node: emitting });
     },
@@ -629,6 +633,9 @@ async function timePasses(device: GPUDevice, passes: readonly (readonly Dispatch
 
 /** For tests: when set, every choice takes the first variant whose name starts with this. */
 export const forcedVariant: { prefix?: string } = {};
+
+/** For tests on adapters without subgroup matrices: a tile (emulated) that f16 convolutions are offered too. */
+export const matrixEmulation: { tile?: MatrixTile } = {};
 
 /**
  * Settles every choice among variants: by the cache of earlier choices on this device, else by timing

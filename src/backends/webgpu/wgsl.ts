@@ -23,8 +23,12 @@ export interface ShaderTemplate {
   readonly storage: Storage;
   readonly bindings: readonly Binding[];
   readonly workgroup: readonly [number, number?, number?];
+  /** Directives after `enable f16;` (other extensions, diagnostics). */
+  readonly directives?: readonly string[];
   /** Module-scope declarations (workgroup memory, helper functions, constants). */
   readonly declarations?: string;
+  /** More parameters of `main`, such as `@builtin(subgroup_id) sg: u32`. */
+  readonly builtins?: readonly string[];
   /** The body of `main`, which sees `gid`, `lid`, `wid` (global, local and workgroup ids) and `lidx`. */
   readonly body: string;
 }
@@ -35,6 +39,7 @@ export function emitShader(t: ShaderTemplate): string {
   const bindings = t.bindings.map((b, i) => `@group(0) @binding(${i + 1}) var<storage, ${b.access}> ${b.name}: array<${b.type}>;`);
   return [
     t.storage === 'f16' || t.bindings.some((b) => b.type.includes('f16')) ? 'enable f16;' : '',
+    ...(t.directives ?? []),
     `alias T = ${t.storage};`,
     `@group(0) @binding(0) var<uniform> params: array<vec4<u32>, ${paramWords / 4}>;`,
     'fn p(i: u32) -> u32 { return params[i / 4u][i % 4u]; }',
@@ -44,7 +49,7 @@ export function emitShader(t: ShaderTemplate): string {
     `@compute @workgroup_size(${x}, ${y}, ${z})`,
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,',
     '        @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidx: u32,',
-    '        @builtin(num_workgroups) nwg: vec3<u32>) {',
+    `        @builtin(num_workgroups) nwg: vec3<u32>${(t.builtins ?? []).map((b) => `, ${b}`).join('')}) {`,
     t.body,
     '}',
   ].join('\n');

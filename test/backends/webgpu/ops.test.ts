@@ -9,7 +9,9 @@ import type { Backend, Precision } from '../../../src/backends/backend.js';
 import { referenceBackend } from '../../../src/backends/reference/index.js';
 import { webgpuBackend } from '../../../src/backends/webgpu/index.js';
 import { convTiles } from '../../../src/backends/webgpu/kernels.js';
-import { forcedVariant } from '../../../src/backends/webgpu/prepared.js';
+import { acquireGpu, releaseGpu } from '../../../src/backends/webgpu/device.js';
+import { checkMatrixTile, convGemmMatrix, matrixTile } from '../../../src/backends/webgpu/matrix.js';
+import { forcedVariant, matrixEmulation } from '../../../src/backends/webgpu/prepared.js';
 import { Tensor } from '../../../src/core/tensor.js';
 import { ints } from '../../../src/ir/builder.js';
 import { type Attribute, type Graph, type Node, makeGraph } from '../../../src/ir/graph.js';
@@ -41,25 +43,35 @@ function graphOf(c: Case): Graph {
   }));
 }
 
-async function runOn(backend: Backend, graph: Graph, feeds: Map<string, Tensor>, precision: Precision, tune: 'heuristic' | 'measure' = 'heuristic'): Promise<Map<string, Tensor>> {
+/** The outputs, and the algorithm each layer ran with. */
+async function runOn(backend: Backend, graph: Graph, feeds: Map<string, Tensor>, precision: Precision, tune: 'heuristic' | 'measure' = 'heuristic'): Promise<[Map<string, Tensor>, ReadonlyMap<string, string>]> {
   const prepared = await backend.prepare(precision === 'fp16' ? withInferredTypes(weightsToFp16(graph)) : graph, { precision, threads: 1, tune });
   try {
-    return await prepared.run(feeds);
+    return [await prepared.run(feeds), prepared.algorithms?.() ?? new Map()];
   } finally {
     await prepared.dispose();
   }
 }
 
-async function check(c: Case, label: string, precision: Precision = 'fp32', tune: 'heuristic' | 'measure' = 'heuristic'): Promise<void> {
+/** Checks the webgpu backend against the reference; returns the algorithms the webgpu plan chose. */
+async function check(c: Case, label: string, precision: Precision = 'fp32', tune: 'heuristic' | 'measure' = 'heuristic'): Promise<ReadonlyMap<string, string>> {
   const graph = graphOf(c);
   const feeds = new Map(Object.entries(c.inputs).map(([name, shape], i) => [name, new Tensor('float32', randomFloats(shape.reduce((a, b) => a * b, 1), 11 + i), shape)]));
-  const want = await runOn(referenceBackend, graph, feeds, 'fp32');
-  const got = await runOn(webgpuBackend, graph, feeds, precision, tune);
+  const [want] = await runOn(referenceBackend, graph, feeds, 'fp32');
+  const [got, algorithms] = await runOn(webgpuBackend, graph, feeds, precision, tune);
   for (const [name, w] of want) {
     const g = got.get(name)!;
     expect(g.shape, `${label}: ${name}`).toEqual(w.shape);
     expect(relativeError(g.data as Float32Array, w.data as Float32Array), `${label}: ${name}`).toBeLessThanOrEqual(precision === 'fp16' ? 1e-2 : 1e-5);
   }
+  return algorithms;
+}
+
+/** Every convolution and fully connected layer of a plan ran as `want` (a prefix of the algorithm's name). */
+function expectAll(algorithms: ReadonlyMap<string, string>, want: string, count: number): void {
+  const gemms = [...algorithms.values()].filter((a) => a.startsWith('gemm'));
+  expect(gemms).toHaveLength(count);
+  for (const a of gemms) expect(a.startsWith(want), `${a} is not ${want}`).toBe(true);
 }
 
 const w = (shape: number[], seed: number): Tensor => new Tensor('float32', randomFloats(shape.reduce((a, b) => a * b, 1), seed), shape);
@@ -167,6 +179,72 @@ describe.skipIf(gpuMissing !== undefined)('webgpu backend against the reference'
         node('Sigmoid', ['t'], ['y']),
       ],
     }, 'host island');
+  });
+});
+
+/**
+ * The matrix-unit convolution, with plain WGSL in place of the subgroup-matrix built-ins (lavapipe has
+ * none): everything but the three built-ins (the gathers into workgroup memory, the subgroups' parts of
+ * the tile, edges, split-K, the epilogue, slices of a Concat) against the reference, in f16 storage.
+ */
+describe.skipIf(gpuMissing !== undefined)('webgpu backend: matrix-unit convolution (emulated)', () => {
+  const tile = matrixTile({ m: 16, n: 16, k: 16 }, 32, true)!;
+  const withTile = async (prefix: string, f: () => Promise<void>): Promise<void> => {
+    matrixEmulation.tile = tile;
+    forcedVariant.prefix = prefix;
+    try {
+      await f();
+    } finally {
+      matrixEmulation.tile = undefined;
+      forcedVariant.prefix = undefined;
+    }
+  };
+
+  it.each(convCases.map((c, i) => [i, c] as const))('Conv case %i %j', async (i, c) => {
+    const { weights, attrs } = convInputs(c, i);
+    const conv = node('Conv', ['x', ...Object.keys(weights)], ['c'], attrs);
+    const bounds = { lo: new Tensor('float32', Float32Array.of(-1), []), hi: new Tensor('float32', Float32Array.of(2), []) };
+    await withTile(`gemm ${tile.name}`, async () => {
+      const relu = await check({ inputs: { x: c.x }, nodes: [conv, node('Relu', ['c'], ['y'])], weights }, `conv ${i} ${tile.name} + relu`, 'fp16');
+      const clip = await check({ inputs: { x: c.x }, nodes: [conv, node('Clip', ['c', 'lo', 'hi'], ['y'])], weights: { ...weights, ...bounds } }, `conv ${i} ${tile.name} + clip`, 'fp16');
+      // Batch 1 with one output position is a GEMV, not a GEMM.
+      const gemv = c.x[0] === 1 && [...relu.values()].every((a) => a === 'gemv');
+      if (!gemv) for (const a of [relu, clip]) expectAll(a, `gemm ${tile.name}`, 1);
+    });
+  });
+
+  it('with split-K, as a Gemm, and writing slices of a Concat', async () => {
+    await withTile(`gemm ${tile.name} split-K`, async () => {
+      const weights = { w: w([70, 96, 3, 3], 1), b: w([70], 2) };
+      const chosen = await check({ inputs: { x: [1, 96, 6, 6] }, nodes: [node('Conv', ['x', 'w', 'b'], ['y'], { pads: ints([1, 1, 1, 1]) })], weights }, 'split-K', 'fp16');
+      expectAll(chosen, `gemm ${tile.name} split-K`, 1);
+    });
+    await withTile(`gemm ${tile.name}`, async () => {
+      expectAll(await check({ inputs: { x: [5, 300] }, nodes: [node('Gemm', ['x', 'w', 'c'], ['y'], { transB: { type: 'int', value: 1 } })], weights: { w: w([130, 300], 3), c: w([130], 4) } }, 'gemm', 'fp16'), `gemm ${tile.name}`, 1);
+      expectAll(await check({
+        inputs: { x: [2, 4, 9, 9] },
+        nodes: [
+          node('Conv', ['x', 'w1'], ['c1']),
+          node('Conv', ['x', 'w3'], ['c3'], { pads: ints([1, 1, 1, 1]) }),
+          node('Concat', ['c1', 'c3'], ['y'], { axis: { type: 'int', value: 1 } }),
+        ],
+        weights: { w1: w([5, 4, 1, 1], 5), w3: w([7, 4, 3, 3], 6) },
+      }, 'concat slices', 'fp16'), `gemm ${tile.name}`, 2);
+    });
+  });
+
+  it("the device's check passes the kernel, and catches a wrong one or one that does not compile", async () => {
+    const { device } = await acquireGpu();
+    try {
+      expect(await checkMatrixTile(device, tile)).toBeUndefined();
+      const wrong = convGemmMatrix('relu', tile).replace('var v = Cs[e] + f32(bias[gm]);', 'var v = Cs[e];');
+      expect(await checkMatrixTile(device, tile, wrong)).toMatch(/^its result is off by/);
+      // The real kernel needs the subgroup-matrix feature, which lavapipe lacks.
+      const real = matrixTile({ m: 16, n: 16, k: 16 }, 32)!;
+      expect(await checkMatrixTile(device, real)).toMatch(/^its kernel did not compile: .*chromium_experimental_subgroup_matrix/);
+    } finally {
+      await releaseGpu();
+    }
   });
 });
 
