@@ -255,6 +255,57 @@ export function gemv(storage: Storage, epi: Epilogue, vector: boolean): string {
   });
 }
 
+/** The most images the batched GEMV takes: a fully connected layer at batch 2 to this. */
+export const gemvBatchMax = 8;
+
+/**
+ * A fully connected layer at a small batch, bound by reading W once: y[n, m] = W[m, :] . x[n, :] +
+ * bias[m] for every image n < N, 32 lanes per row reading W (in vec4s where K allows) and keeping one
+ * sum per image. Params: 0 M, 1 K (in vectors when `vector`), 2 outChannels, 3 offset, 4 and 5 Clip's
+ * bounds, 6 N (at most gemvBatchMax).
+ */
+export function gemvBatch(storage: Storage, epi: Epilogue, vector: boolean): string {
+  const v = vector ? 'vec4<T>' : 'T';
+  const B = gemvBatchMax;
+  const load = vector ? 'vec4<f32>(w[row * K + k])' : 'f32(w[row * K + k])';
+  const dot = vector ? `dot(wk, vec4<f32>(x[n * K + k]))` : `wk * f32(x[n * K + k])`;
+  return emitShader({
+    storage,
+    bindings: [
+      { name: 'x', access: 'read', type: v },
+      { name: 'w', access: 'read', type: v },
+      { name: 'bias', access: 'read', type: 'T' },
+      { name: 'y', access: 'read_write', type: 'T' },
+    ],
+    workgroup: [256],
+    declarations: `var<workgroup> sums: array<f32, ${256 * B}>;`,
+    body: `
+  let M = p(0u); let K = p(1u); let N = p(6u);
+  let lane = lidx % 32u;
+  let row = (wid.x + wid.y * nwg.x) * ${gemvRows}u + lidx / 32u;
+  var acc: array<f32, ${B}>;
+  if (row < M) {
+    for (var k = lane; k < K; k += 32u) {
+      let wk = ${load};
+      for (var n = 0u; n < N; n++) { acc[n] += ${dot}; }
+    }
+  }
+  for (var n = 0u; n < ${B}u; n++) { sums[n * 256u + lidx] = acc[n]; }
+  workgroupBarrier();
+  for (var half = 16u; half > 0u; half /= 2u) {
+    if (lane < half) {
+      for (var n = 0u; n < N; n++) { sums[n * 256u + lidx] += sums[n * 256u + lidx + half]; }
+    }
+    workgroupBarrier();
+  }
+  if (lane < N && row < M) {
+    var v = sums[lane * 256u + lidx - lane] + f32(bias[row]);
+    ${epilogue(epi, 4)}
+    y[lane * p(2u) + p(3u) + row] = T(v);
+  }`,
+  });
+}
+
 /**
  * A kernel of one thread per element: reads `x` (and any `extra` bindings), writes `y`; the body sees
  * `i`, the element, already checked against the count in parameter 0.

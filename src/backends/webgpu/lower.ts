@@ -245,6 +245,13 @@ function convLayer(node: Node, outChannels: number, weights: Float32Array, bias:
         const mgChunk = groups === 1 ? rows : mg;
         // Every tile, with the split-K its grid calls for; the 64x64 tile also without split-K.
         const variants: Variant[] = [];
+        // A fully connected layer at a small batch: first, a GEMV that keeps a sum per image.
+        const fullyConnected = plane === 1 && g.height === 1 && g.width === 1 && g.kernel.every((d) => d === 1) && g.pads.every((d) => d === 0);
+        if (fullyConnected && groups === 1 && P <= k.gemvBatchMax) {
+          const vector = kSize % 4 === 0;
+          const params = new Params().u32(rows, vector ? kSize / 4 : kSize, layer.target.channels, offset).f32(act.lo, act.hi).u32(P);
+          variants.push({ name: 'gemv batch', dispatches: [{ label: 'gemv-batch', code: k.gemvBatch(ctx.storage, act.kind, vector), buffers: [x, w, bv, y], params, groups: elementwiseGroups(rows, k.gemvRows) }] });
+        }
         const gemm = (tile: k.ConvTile | MatrixTile, splits: number): Variant => {
           const kPerSplit = Math.ceil(kSize / splits / tile.k) * tile.k;
           const used = Math.ceil(kSize / kPerSplit);

@@ -103,11 +103,13 @@ describe.skipIf(gpuMissing !== undefined)('webgpu backend against the reference'
     it(`Gemm (transB, bias, alpha, beta) and MatMul at batch ${batch}`, async () => {
       for (const k of [37, 64]) {
         const [n] = [29];
-        await check({
+        const chosen = await check({
           inputs: { x: [batch, k] },
           nodes: [node('Gemm', ['x', 'w', 'c'], ['g'], { transB: { type: 'int', value: 1 }, alpha: { type: 'float', value: 0.5 }, beta: { type: 'float', value: 2 } }), node('Relu', ['g'], ['y'])],
           weights: { w: w([n, k], 3), c: w([n], 4) },
         }, `Gemm batch ${batch} k ${k}`);
+        // Batch 1 is a GEMV (no choice), small batches a GEMV with a sum per image (the heuristic's pick), larger a GEMM.
+        expect([...chosen.values()]).toEqual(batch === 1 ? [] : [batch === 3 ? 'gemv batch' : expect.stringMatching(/^gemm /)]);
         await check({ inputs: { x: [batch, k] }, nodes: [node('MatMul', ['x', 'w'], ['y'])], weights: { w: w([k, n], 5) } }, `MatMul batch ${batch} k ${k}`);
         await check({
           inputs: { x: [batch, k] },
@@ -119,6 +121,19 @@ describe.skipIf(gpuMissing !== undefined)('webgpu backend against the reference'
       }
     });
   }
+
+  it('the GEMV with a sum per image takes batches up to 8, in vec4s or not, with Clip fused', async () => {
+    for (const batch of [2, 8, 9]) {
+      const chosen = await check({
+        inputs: { x: [batch, 4, 1, 1] },
+        nodes: [node('Conv', ['x', 'w', 'b'], ['c']), node('Clip', ['c'], ['y'], { min: { type: 'float', value: -0.3 }, max: { type: 'float', value: 0.25 } })],
+        weights: { w: w([301, 4, 1, 1], 6), b: w([301], 7) },
+        opset: 6,
+      }, `1x1 conv batch ${batch}`);
+      expect([...chosen.values()], `batch ${batch}`).toEqual([batch <= 8 ? 'gemv batch' : expect.stringMatching(/^gemm /)]);
+    }
+    await check({ inputs: { x: [8, 1003] }, nodes: [node('MatMul', ['x', 'w'], ['y'])], weights: { w: w([1003, 65], 8) } }, 'MatMul fp16 batch 8', 'fp16');
+  });
 
   const pools: [string, number[], Record<string, Attribute>][] = [
     ['MaxPool', [2, 3, 13, 13], { kernel_shape: ints([3, 3]), strides: ints([2, 2]) }],
