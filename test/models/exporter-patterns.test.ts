@@ -2,8 +2,10 @@
  * Small networks in the shapes PyTorch's exporter writes for classic CNNs (ResNet blocks with
  * BatchNormalization and residual Add, MobileNet v2's Clip as ReLU6 and depthwise convolution,
  * SqueezeNet's fire-module Concat, DenseNet's transition AveragePool, x.view(x.size(0), -1) as
- * Shape/Gather/Unsqueeze/Concat/Reshape, LocalResponseNorm), run on joule's reference backend and on
- * onnxruntime-node at batch 1 and 3.
+ * Shape/Gather/Unsqueeze/Concat/Reshape, LocalResponseNorm), and of newer ones (EfficientNet's SiLU and
+ * squeeze-excitation, ShuffleNet's channel shuffle, a vision transformer's attention with LayerNorm and
+ * an Erf GELU), run on each of joule's backends (webgpu where an adapter exists) and on onnxruntime-node
+ * at batch 1 and 3.
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +15,9 @@ import { GraphBuilder, float, int, ints } from '../../src/ir/builder.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { Session } from '../../src/runtime/session.js';
 import { syntheticInput } from '../../src/runtime/synthetic.js';
+import type { BackendName } from '../../src/backends/index.js';
 import { relativeError } from '../helpers/compare.js';
+import { gpuMissing } from '../backends/webgpu/gpu.js';
 
 class Net {
   readonly b: GraphBuilder;
@@ -110,15 +114,67 @@ function squeezeDenseLike(): Graph {
   return n.finish(n.fc(n.view(h), 20 * 4 * 4, 10), 10);
 }
 
+function efficientnetLike(): Graph {
+  const n = new Net(13);
+  const x = n.b.input('input', 'float32', ['N', 3, 20, 20]);
+  const silu = (t: string): string => n.b.op('Mul', [t, n.b.op('Sigmoid', [t])]);
+  const h = silu(n.bn(n.conv(x, 3, 16, 3, { stride: 2, bias: false }), 16));
+  const d = silu(n.bn(n.conv(h, 16, 16, 3, { group: 16, bias: false }), 16));
+  // Squeeze-excitation: a per-channel gate from the pooled features.
+  const squeezed = silu(n.conv(n.b.op('GlobalAveragePool', [d]), 16, 4, 1));
+  const gate = n.b.op('Sigmoid', [n.conv(squeezed, 4, 16, 1)]);
+  const e = n.b.op('Add', [h, n.bn(n.conv(n.b.op('Mul', [d, gate]), 16, 16, 1, { bias: false }), 16)]);
+  return n.finish(n.fc(n.b.op('Flatten', [n.b.op('GlobalAveragePool', [e])], { axis: int(1) }), 16, 10), 10);
+}
+
+function shufflenetLike(): Graph {
+  const n = new Net(13);
+  const x = n.b.input('input', 'float32', ['N', 3, 16, 16]);
+  const h = n.b.op('Relu', [n.conv(x, 3, 12, 3, { stride: 2 })]);
+  // Channel shuffle of 3 groups of 4: Reshape [N, 3, 4, H, W], swap the two channel axes, Reshape back.
+  const shape5 = n.b.initializer('shape5', Tensor.from('int64', [0, 3, 4, 8, 8]));
+  const shape4 = n.b.initializer('shape4', Tensor.from('int64', [0, 12, 8, 8]));
+  const swapped = n.b.op('Transpose', [n.b.op('Reshape', [h, shape5])], { perm: ints([0, 2, 1, 3, 4]) });
+  const shuffled = n.b.op('Reshape', [swapped, shape4]);
+  const g = n.b.op('Relu', [n.conv(shuffled, 12, 12, 3, { group: 3 })]);
+  return n.finish(n.fc(n.b.op('Flatten', [n.b.op('GlobalAveragePool', [g])], { axis: int(1) }), 12, 10), 10);
+}
+
+function vitLike(): Graph {
+  const n = new Net(17);
+  const x = n.b.input('input', 'float32', ['N', 3, 16, 16]);
+  const dim = 8;
+  // Patches of 4x4 as tokens: a strided convolution, then [N, dim, 16] -> [N, 16, dim].
+  const patches = n.conv(x, 3, dim, 4, { stride: 4, pad: 0 });
+  const tokens = n.b.op('Transpose', [n.b.op('Reshape', [patches, n.b.initializer('tok', Tensor.from('int64', [0, dim, 16]))])], { perm: ints([0, 2, 1]) });
+  const norm = n.b.op('LayerNormalization', [tokens, n.b.initializer('ln_g', n.random([dim], 1)), n.b.initializer('ln_b', n.random([dim], 0.1))], { axis: int(-1) });
+  const project = (t: string, name: string): string => n.b.op('MatMul', [t, n.b.initializer(name, n.random([dim, dim], 0.5))]);
+  const [q, k, v] = [project(norm, 'wq'), project(norm, 'wk'), project(norm, 'wv')];
+  const scores = n.b.op('Mul', [n.b.op('MatMul', [q, n.b.op('Transpose', [k], { perm: ints([0, 2, 1]) })]), n.b.initializer('scale', Tensor.from('float32', [1 / Math.sqrt(dim)], []))]);
+  const attended = n.b.op('MatMul', [n.b.op('Softmax', [scores], { axis: int(-1) }), v]);
+  const h = n.b.op('Add', [tokens, attended]);
+  // GELU as exporters write it: 0.5 x (1 + erf(x / sqrt 2)).
+  const half = n.b.initializer('half', Tensor.from('float32', [0.5], []));
+  const one = n.b.initializer('one_', Tensor.from('float32', [1], []));
+  const gelu = n.b.op('Mul', [n.b.op('Mul', [h, half]), n.b.op('Add', [one, n.b.op('Erf', [n.b.op('Div', [h, n.b.initializer('sqrt2', Tensor.from('float32', [Math.SQRT2], []))])])])]);
+  const pooled = n.b.op('ReduceMean', [gelu], { axes: ints([1]), keepdims: int(0) });
+  return n.finish(n.fc(pooled, dim, 10), 10);
+}
+
+const backendsHere: BackendName[] = ['reference', 'cpu', ...(gpuMissing === undefined ? (['webgpu'] as const) : [])];
+
 describe.each([
   ['ResNet-style', resnetLike],
   ['MobileNet v2-style', mobilenetLike],
   ['SqueezeNet/DenseNet-style', squeezeDenseLike],
-] as const)('%s network: joule reference vs onnxruntime-node', (_name, build) => {
-  it('agrees at batch 1 and 3 within 1e-4 relative error', async () => {
+  ['EfficientNet-style', efficientnetLike],
+  ['ShuffleNet-style', shufflenetLike],
+  ['ViT-style', vitLike],
+] as const)('%s network: joule vs onnxruntime-node', (_name, build) => {
+  it.each(backendsHere)('%s agrees at batch 1 and 3 within 1e-4 relative error', async (backend) => {
     const bytes = encodeOnnx({ graph: build(), producer: 'test', metadata: {} });
     const peer = await ort.InferenceSession.create(bytes);
-    const session = await Session.load(bytes);
+    const session = await Session.load(bytes, { backend, threads: 2, tune: 'heuristic' });
     for (const batch of [1, 3]) {
       const input = syntheticInput(session.inputs[0], batch);
       const ours = (await session.run({ input })).prob;
