@@ -54,9 +54,13 @@ export class GpuTensor {
     const bytes = this.byteLength;
     const read = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     try {
+      // A destroyed buffer would leave `read` as it was: the copy is checked.
+      this.device.pushErrorScope('validation');
       const encoder = this.device.createCommandEncoder();
       encoder.copyBufferToBuffer(this.buffer, 0, read, 0, bytes);
       this.device.queue.submit([encoder.finish()]);
+      const error = await this.device.popErrorScope();
+      if (error !== null) fail('BAD_ARGUMENT', `this GpuTensor cannot be read (its buffer destroyed?): ${error.message}`);
       await read.mapAsync(GPUMapMode.READ);
       const data = new Float32Array(read.getMappedRange(), 0, this.size).slice();
       read.unmap();

@@ -430,6 +430,10 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       const cast = castIn.get(name);
       device.queue.writeBuffer(cast ?? valueBuffer(name), 0, storage === 'f16' && cast === undefined ? float32ArrayToFloat16(data) : data);
     };
+    // A GpuTensor's buffer may have been destroyed: WebGPU would then drop the submission and leave the
+    // outputs as they were, so the first submission is checked.
+    let unchecked = [...feeds.values()].some((f) => f instanceof GpuTensor);
+    if (unchecked) device.pushErrorScope('validation');
     let encoder = device.createCommandEncoder();
     const uploadStarted = profile === undefined ? 0 : performance.now();
     const staged: { buffer: GPUBuffer; ready?: Promise<unknown> }[] = [];
@@ -454,6 +458,11 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       device.queue.submit([encoder.finish()]);
       encoder = device.createCommandEncoder();
       pending = 0;
+      if (unchecked) {
+        unchecked = false;
+        const error = await device.popErrorScope();
+        if (error !== null) throw new JouleError('BAD_FEED', `WebGPU refused the run with a GpuTensor input (its buffer destroyed?): ${error.message}`);
+      }
       const waitStarted = profile === undefined ? 0 : performance.now();
       await Promise.all(names.map((name) => downloads.get(name)!.mapAsync(GPUMapMode.READ)));
       if (profile !== undefined) profile.set('wait for the GPU', (profile.get('wait for the GPU') ?? 0) + performance.now() - waitStarted);

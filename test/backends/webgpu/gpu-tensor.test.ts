@@ -115,6 +115,16 @@ describe.skipIf(gpuMissing !== undefined)('webgpu backend: GpuTensor inputs and 
       unreadable.destroy();
     });
 
+    it('a destroyed buffer fails the run and the download, rather than giving stale values', async () => {
+      const device = await session.gpuDevice();
+      const x = GpuTensor.upload(device, input);
+      x.destroy();
+      await expectJouleError(session.run({ x }), 'BAD_FEED', 'GpuTensor input (its buffer destroyed?)');
+      await expectJouleError(x.download(), 'BAD_ARGUMENT', 'this GpuTensor cannot be read');
+      // The session still runs.
+      expect((await session.run({ x: input })).prob.shape).toEqual([2, 5]);
+    });
+
     it('shapes are checked as for host tensors, and a buffer too small for its shape is refused', async () => {
       const device = await session.gpuDevice();
       const x = GpuTensor.upload(device, input);
