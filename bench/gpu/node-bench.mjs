@@ -444,24 +444,42 @@ function parseStamp(stamp) {
 
 /**
  * The WebGPU adapter that Dawn (the `webgpu` package) picks for high performance, with the toggles joule
- * sets (f16 on NVIDIA), and what Dawn's unsafe APIs would add: its subgroup-matrix configurations are the
- * tensor cores WebGPU could reach.
+ * sets (f16 on NVIDIA, unsafe APIs for subgroup matrices): its features, its subgroup-matrix
+ * configurations (the tensor cores WebGPU can reach), and the result of joule's check of its
+ * matrix-unit kernel on them.
  */
 async function probeAdapter() {
   try {
     const { create, globals } = await import('webgpu');
     Object.assign(globalThis, globals);
-    const adapter = await create(['enable-dawn-features=vulkan_enable_f16_on_nvidia']).requestAdapter({ powerPreference: 'high-performance' });
+    const gpu = create(['enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia']);
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (adapter === null) return { error: 'no WebGPU adapter (no Vulkan driver found)' };
-    const { vendor, architecture, device, description } = adapter.info;
+    const { vendor, architecture, device, description, subgroupMinSize, subgroupMaxSize } = adapter.info;
     const features = [...adapter.features].sort();
-    const unsafe = await create(['enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia']).requestAdapter({ powerPreference: 'high-performance' });
-    const unsafeFeatures = unsafe === null ? [] : [...unsafe.features].filter((f) => !features.includes(f)).sort();
-    const subgroupMatrixConfigs = unsafe === null ? [] : [...(unsafe.info.subgroupMatrixConfigs ?? [])].map(({ componentType, resultComponentType, M, N, K }) => ({ componentType, resultComponentType, M, N, K }));
-    return { vendor, architecture, device, description, shaderF16: features.includes('shader-f16'), features, unsafeFeatures, subgroupMatrixConfigs };
+    const subgroupMatrixConfigs = [...(adapter.info.subgroupMatrixConfigs ?? [])].map(({ componentType, resultComponentType, M, N, K }) => ({ componentType, resultComponentType, M, N, K }));
+    const probe = { vendor, architecture, device, description, shaderF16: features.includes('shader-f16'), features, subgroupMinSize, subgroupMaxSize, subgroupMatrixConfigs };
+    probe.matrixCheck = await checkMatrixUnits(adapter, subgroupMatrixConfigs, subgroupMaxSize).catch((e) => `the check failed: ${e?.message ?? e}`);
+    return probe;
   } catch (e) {
     return { error: `webgpu package unavailable: ${e?.message ?? e}` };
   }
+}
+
+/** joule's check of its matrix-unit kernel on each f16 configuration: 'passed', or why not. */
+async function checkMatrixUnits(adapter, configs, subgroup) {
+  const usable = configs.filter((c) => c.componentType === 'f16' && c.resultComponentType === 'f32');
+  if (usable.length === 0) return 'no f16 subgroup-matrix configuration';
+  const { matrixTile, checkMatrixTile } = await import(pathToFileURL(join(settings.dist, 'backends/webgpu/matrix.js')).href);
+  const device = await adapter.requestDevice({ requiredFeatures: ['shader-f16', 'subgroups', 'chromium-experimental-subgroup-matrix'] });
+  const results = [];
+  for (const c of usable) {
+    const tile = matrixTile({ m: c.M, n: c.N, k: c.K }, subgroup);
+    const outcome = tile === undefined ? 'no tile for this shape' : ((await checkMatrixTile(device, tile)) ?? 'passed');
+    results.push(`${c.M}x${c.N}x${c.K}: ${outcome}`);
+  }
+  device.destroy();
+  return results.join('; ');
 }
 
 function nvidiaSmiGpu(index) {

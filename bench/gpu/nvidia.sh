@@ -120,7 +120,7 @@ echo "${adapter:-probe failed}" | "$node_bin" -e '
       console.log(`vendor ${a.vendor}, architecture ${a.architecture}, device ${a.device || "-"}, description ${a.description}`);
       console.log(`shader-f16: ${a.shaderF16 ? "yes" : "NO"}; features: ${a.features.join(" ")}`);
       const configs = (a.subgroupMatrixConfigs ?? []).map((c) => `${c.componentType}x${c.componentType}->${c.resultComponentType} ${c.M}x${c.N}x${c.K}`);
-      console.log(`with allow_unsafe_apis: ${(a.unsafeFeatures ?? []).join(" ") || "nothing more"}; subgroup matrices: ${configs.join(", ") || "none"}`);
+      console.log(`subgroup matrices: ${configs.join(", ") || "none"}; joule's check of its kernel on them: ${a.matrixCheck ?? "not run"}`);
     } catch { console.log(s.trim()); }
   });'
 

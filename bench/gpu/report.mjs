@@ -25,7 +25,7 @@ const points = parts.flatMap((p) => p.points ?? []);
 const gpuName = opt.gpu ?? node?.gpu?.name ?? torch?.gpu ?? 'no NVIDIA GPU found (nvidia-smi unavailable)';
 const adapter = node?.adapter;
 const adapterText =
-  adapter === undefined ? 'not probed' : adapter.error ?? `${adapter.vendor} / ${adapter.architecture} / ${adapter.description}${adapter.shaderF16 ? ' (shader-f16)' : ' (no shader-f16)'}`;
+  adapter === undefined ? 'not probed' : adapter.error ?? `${adapter.vendor} / ${adapter.architecture} / ${adapter.description}${adapter.shaderF16 ? ' (shader-f16)' : ' (no shader-f16)'}${adapter.matrixCheck === undefined ? '' : `; subgroup matrices: ${adapter.matrixCheck}`}`;
 const meterNote = points.find((p) => p.powerField !== undefined)?.powerField;
 const quick = node?.settings?.quick ?? torch?.settings?.quick ?? false;
 
