@@ -1,7 +1,7 @@
 // `joule demo` in headless Chromium (Debian's `chromium` package, driven by playwright-core): the page
 // classifies generated images with the cpu backend (WebAssembly SIMD on Web Workers, cross-origin isolated,
 // and on one thread when it is not) and with webgpu (Chromium's SwiftShader adapter), and the top 5 must be
-// what Node computes for the same pixels.
+// what Node computes for the same pixels; and the shipped bundle's GpuTensors on the page's own device.
 
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import { topK } from '../../src/runtime/top-k.js';
 import { DemoServer } from '../../src/demo/server.js';
 import type { Classified, Loaded, NodeMeasurement, Benched } from '../../src/demo/page/protocol.js';
 import { encodeOnnx } from '../../src/formats/onnx/encode.js';
+import { Tensor } from '../../src/core/tensor.js';
 import { Session } from '../../src/runtime/session.js';
 import { pixelsToTensor, resizeAndCrop } from '../../src/serve/pixels.js';
 import { type Preprocessing, zooEntry } from '../../src/zoo/index.js';
@@ -171,6 +172,40 @@ describe.skipIf(skip !== undefined)('joule demo in headless Chromium', () => {
     await page.setInputFiles('#image-file', { name: 'pattern.png', mimeType: 'image/png', buffer: image.png });
     const s = await classified(page, 1);
     expectSameTop5(s.results[0], expected, 1e-3);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('the shipped bundle takes GpuTensor inputs and leaves outputs on the GPU in the browser, as in Node', async (ctx) => {
+    const { page, errors } = await open(isolated);
+    const adapter = (await page.evaluate("navigator.gpu?.requestAdapter().then((a) => a !== null) ?? false")) as boolean;
+    if (!adapter) {
+      await page.context().close();
+      ctx.skip('Chromium exposes no WebGPU adapter with --enable-unsafe-webgpu');
+    }
+    const model = tinyClassifier();
+    const input = Float32Array.from({ length: 2 * 3 * 8 * 8 }, (_, i) => Math.sin(i) * 50);
+    const node = await Session.load(model, { backend: 'cpu', threads: 1 });
+    const want = (await node.run({ data: new Tensor('float32', input, [2, 3, 8, 8]) }))[node.outputs[0].name];
+    await node.dispose();
+    // A script of the page's own (a function here would have its import() rewritten by the test runner).
+    await page.evaluate((args) => Object.assign(globalThis, { gpuTensorArgs: args }), [Array.from(model), Array.from(input)]);
+    const got = (await page.evaluate(`(async () => {
+      const [bytes, values] = globalThis.gpuTensorArgs;
+      const joule = await import('/joule.js');
+      const session = await joule.Session.load(new Uint8Array(bytes), { backend: 'webgpu' });
+      const device = await session.gpuDevice();
+      const x = joule.GpuTensor.upload(device, new joule.Tensor('float32', new Float32Array(values), [2, 3, 8, 8]));
+      const out = Object.values(await session.run({ data: x }, { outputLocation: 'gpu' }))[0];
+      const result = { gpu: out instanceof joule.GpuTensor, data: Array.from((await out.download()).data) };
+      out.destroy();
+      x.destroy();
+      await session.dispose();
+      return result;
+    })()`)) as { gpu: boolean; data: number[] };
+    expect(got.gpu).toBe(true);
+    expect(got.data).toHaveLength(want.size);
+    got.data.forEach((v, i) => expect(Math.abs(v - (want.data as Float32Array)[i]), `element ${i}`).toBeLessThan(1e-5));
     expect(errors).toEqual([]);
     await page.context().close();
   }, 60_000);
