@@ -24,6 +24,7 @@ import {
   isSkip,
   loadBenchModel,
   loadRuntime,
+  onGpu,
   specLabel,
 } from './runtimes.js';
 import {
@@ -99,7 +100,7 @@ export interface ProgressEvent {
 
 export const defaultServerPlan: ServerPlan = { p99BoundMs: 100, durationS: 10 };
 
-const defaultLargeBatch = (spec: RuntimeSpec): number => (spec.backend === 'webgpu' ? 128 : 48);
+const defaultLargeBatch = (spec: RuntimeSpec): number => (onGpu(spec) ? 128 : 48);
 
 /** The points of one runtime at one precision, in order: latency, throughput, then server. */
 export function planPoints(options: MatrixOptions, spec: RuntimeSpec, precision: Precision): PointPlan[] {
@@ -135,7 +136,7 @@ export async function runMatrix(options: MatrixOptions): Promise<BenchReport> {
   const clock = options.clock ?? systemClock;
   const loadModelFn = options.loadModel ?? loadBenchModel;
   const loadRuntimeFn = options.loadRuntime ?? loadRuntime;
-  const meterFor = options.meterFor ?? ((spec: RuntimeSpec) => detectMeter(spec.backend));
+  const meterFor = options.meterFor ?? ((spec: RuntimeSpec) => detectMeter(onGpu(spec) ? 'webgpu' : spec.backend));
   const serverTarget = options.serverTarget ?? batcherServerTarget({ maxBatch: 8, maxDelayMs: 5 });
   const accuracyInputs = options.accuracyInputs ?? 0;
   const aborted = (): boolean => options.signal?.aborted === true;
@@ -156,7 +157,7 @@ export async function runMatrix(options: MatrixOptions): Promise<BenchReport> {
   };
 
   const powerOf = async (spec: RuntimeSpec): Promise<MeterChoice> => {
-    const key = spec.backend === 'webgpu' ? 'gpu' : 'cpu';
+    const key = onGpu(spec) ? 'gpu' : 'cpu';
     let choice = meters.get(key);
     if (choice === undefined) {
       choice = meterFor(spec).catch((e: unknown) => ({ reason: `the meter failed: ${errorText(e)}` }));
@@ -220,7 +221,7 @@ export async function runMatrix(options: MatrixOptions): Promise<BenchReport> {
               plan.scenario === 'server'
                 ? await serverPoint(model, entry.spec, runtime, precision, options, serverTarget, clock)
                 : await measuredPoint(model, entry.spec, runtime, precision, plan, options, clock, await powerOf(entry.spec));
-            if (point.status === 'ok' && entry.spec.backend === 'webgpu' && gpu === undefined) gpu = await runtime.device?.();
+            if (point.status === 'ok' && onGpu(entry.spec) && gpu === undefined) gpu = await runtime.device?.();
             if (point.interrupted === true) interrupted = true;
             // A point stopped before its measured window holds nothing worth reporting.
             if (point.interrupted !== true || point.status === 'ok') record(point);

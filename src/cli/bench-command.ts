@@ -9,7 +9,7 @@ import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveInts, positiveN
 import { batcherServerTarget } from '../bench/server-target.js';
 import { type MatrixOptions, type PointPlan, type ProgressEvent, runMatrix } from '../bench/matrix.js';
 import { renderHtml, renderMarkdown, renderTable } from '../bench/report/index.js';
-import { type RuntimeSpec, peerSpecs } from '../bench/runtimes.js';
+import { type RuntimeSpec, onGpu, peerSpecs } from '../bench/runtimes.js';
 import { type MeasureLimits, defaultLimits } from '../bench/scenarios.js';
 import type { BenchReport, Scenario } from '../bench/schema.js';
 
@@ -17,6 +17,7 @@ import type { BenchReport, Scenario } from '../bench/schema.js';
 export const benchRuntimes: Readonly<Record<string, RuntimeSpec>> = {
   cpu: { runtime: 'joule', backend: 'cpu' },
   webgpu: { runtime: 'joule', backend: 'webgpu' },
+  'webgpu-resident': { runtime: 'joule', backend: 'webgpu-resident' },
   reference: { runtime: 'joule', backend: 'reference' },
   'onnxruntime-node': peerSpecs[0],
   'onnxruntime-web': peerSpecs[1],
@@ -97,7 +98,9 @@ export async function matrixFromOptions(
     const gpu = await webgpu();
     // A software adapter is a CPU pretending: the full matrix leaves it out (its batch-128 points take
     // many minutes); --quick keeps one point to show the backend works; --backends webgpu asks for it.
-    if (gpu.adapter !== undefined && (gpu.software !== true || quick)) names.splice(1, 0, 'webgpu');
+    // On a GPU, also the runs with inputs and outputs kept on it (as the study and PyTorch time them).
+    if (gpu.adapter !== undefined && gpu.software !== true && !quick) names.splice(1, 0, 'webgpu', 'webgpu-resident');
+    else if (gpu.adapter !== undefined && quick) names.splice(1, 0, 'webgpu');
     else if (gpu.adapter !== undefined) note(`webgpu left out: the only adapter is a software one (${gpu.adapter}); --backends webgpu measures it anyway`);
     else note(`webgpu left out: ${gpu.reason ?? 'no adapter'}`);
   }
@@ -109,7 +112,7 @@ export async function matrixFromOptions(
     ...(opts.maxDuration !== undefined ? { maxDurationMs: opts.maxDuration * 1000 } : {}),
   };
   const quickFilter = (spec: RuntimeSpec, precision: Precision, point: PointPlan): PointPlan | undefined =>
-    spec.backend === 'webgpu' && (point.batch !== 1 || precision !== 'fp32') ? undefined : point;
+    onGpu(spec) && (point.batch !== 1 || precision !== 'fp32') ? undefined : point;
   return {
     models: models.length > 0 ? models : quick ? ['caffenet'] : ['caffenet', 'googlenet'],
     runtimes: names.map((n) => benchRuntimes[n]),

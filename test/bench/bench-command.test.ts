@@ -44,8 +44,9 @@ describe('joule bench command line', () => {
     expect(soft.runtimes.map((r) => r.backend)).toEqual(['cpu', 'cpu', 'wasm']);
     expect(notes[0]).toMatch(/software one \(llvmpipe\); --backends webgpu/);
     const hard = await matrixFromOptions(models, opts as never, 'joule bench', async () => ({ adapter: 'NVIDIA H100', software: false }));
-    expect(hard.runtimes.map((r) => `${r.runtime} ${r.backend}`)).toEqual(['joule cpu', 'joule webgpu', 'onnxruntime-node cpu', 'onnxruntime-web wasm']);
+    expect(hard.runtimes.map((r) => `${r.runtime} ${r.backend}`)).toEqual(['joule cpu', 'joule webgpu', 'joule webgpu-resident', 'onnxruntime-node cpu', 'onnxruntime-web wasm']);
     expect(hard).toMatchObject({ models: ['caffenet', 'googlenet'], precisions: ['fp32', 'fp16'] });
+    expect(parse(['--backends', 'webgpu-resident']).opts.backends).toEqual(['webgpu-resident']);
     const asked = parse(['--backends', 'webgpu']);
     const given = await matrixFromOptions(asked.models, asked.opts as never, 'joule bench', async () => ({ adapter: 'llvmpipe', software: true }));
     expect(given.runtimes.map((r) => r.backend)).toEqual(['webgpu']);

@@ -11,6 +11,7 @@ import { encodeOnnx } from '../../../src/formats/onnx/encode.js';
 import { ints } from '../../../src/ir/builder.js';
 import { type Attribute, type Node, makeGraph } from '../../../src/ir/graph.js';
 import { Session } from '../../../src/runtime/session.js';
+import { loadBenchModel, loadRuntime } from '../../../src/bench/runtimes.js';
 import { expectJouleError } from '../../helpers/errors.js';
 import { randomFloats } from '../../helpers/random.js';
 import { gpuMissing } from './gpu.js';
@@ -150,4 +151,18 @@ describe.skipIf(gpuMissing !== undefined)('webgpu backend: GpuTensor inputs and 
       await gpu.dispose();
     }
   });
+
+  it("joule bench's webgpu-resident runtime runs on inputs uploaded once and frees them", async () => {
+    const model = await loadBenchModel('caffenet');
+    const runtime = await loadRuntime({ runtime: 'joule', backend: 'webgpu-resident' }, model, 'fp32', 1);
+    try {
+      expect(runtime.id.backend).toBe('webgpu-resident');
+      const target = await runtime.prepare(1);
+      await target.run();
+      await target.run();
+      expect(await runtime.device?.()).toMatch(/\S/);
+    } finally {
+      await runtime.dispose();
+    }
+  }, 120_000);
 });
