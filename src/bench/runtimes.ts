@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import type { Precision } from '../backends/backend.js';
-import { type BackendName, isBackendName } from '../backends/index.js';
+import { isBackendName } from '../backends/index.js';
 import { JouleError } from '../core/errors.js';
 import { GpuTensor } from '../core/gpu-tensor.js';
 import { Tensor } from '../core/tensor.js';
