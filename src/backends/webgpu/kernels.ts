@@ -44,6 +44,56 @@ export const convTiles: readonly ConvTile[] = [
 ];
 
 /**
+ * The implicit GEMM's parameters (see `convGemm`), its group, K slice and tile origin, and the column of
+ * B (im2col of X) that this invocation gathers at every K step, decomposed once.
+ */
+export function convGemmPrologue(TM: number, TN: number): string {
+  return `
+  let P = p(0u); let OHW = p(1u); let OW = p(2u); let mg = p(3u); let K = p(4u);
+  let C = p(5u); let H = p(6u); let W = p(7u); let Cg = p(8u); let KH = p(9u); let KW = p(10u);
+  let sh = p(11u); let sw = p(12u); let pt = i32(p(13u)); let pl = i32(p(14u)); let dh = p(15u); let dw = p(16u);
+  let groups = p(19u); let splits = p(20u); let kPerSplit = p(21u);
+  let g = wid.z % groups;
+  let split = wid.z / groups;
+  let kBegin = split * kPerSplit;
+  let kEnd = min(K, kBegin + kPerSplit);
+  let m0 = wid.y * ${TM}u;
+  let p0 = wid.x * ${TN}u;
+  let KHW = KH * KW;
+  let bCol = lidx % ${TN}u;
+  let bp = p0 + bCol;
+  let bValid = bp < P;
+  let bn = bp / OHW;
+  let bs = bp % OHW;
+  let bih0 = i32((bs / OW) * sh) - pt;
+  let biw0 = i32((bs % OW) * sw) - pl;
+  let bBase = (bn * C + g * Cg) * H * W;`;
+}
+
+/** The implicit GEMM's buffers: X, W, bias, Y, and the split-K scratch. */
+export const convBindings: readonly Binding[] = [
+  { name: 'x', access: 'read', type: 'T' },
+  { name: 'w', access: 'read', type: 'T' },
+  { name: 'bias', access: 'read', type: 'T' },
+  { name: 'y', access: 'read_write', type: 'T' },
+  { name: 'partial', access: 'read_write', type: 'f32' },
+];
+
+/** `var b`: im2col(X)[kb, bp] as `type`, zero in the padding and past K or P. */
+export function gatherB(type: 'f32' | 'f16'): string {
+  return `var b = ${type}(0.0);
+      if (bValid && kb < kEnd) {
+        let c = kb / KHW;
+        let r = kb % KHW;
+        let ih = bih0 + i32((r / KW) * dh);
+        let iw = biw0 + i32((r % KW) * dw);
+        if (ih >= 0 && ih < i32(H) && iw >= 0 && iw < i32(W)) {
+          b = ${type}(x[bBase + (c * H + u32(ih)) * W + u32(iw)]);
+        }
+      }`;
+}
+
+/**
  * Convolution as an implicit GEMM, also serving Gemm/MatMul as a 1x1 convolution over a 1x1 image:
  * C[m, p] = sum_k W[g*mg + m, k] * im2col(X)[k, p] for group g = wid.z % groups, p = n*OH*OW + s.
  * The im2col matrix is never built: each tile of B is gathered from X into workgroup memory.
@@ -64,13 +114,7 @@ export function convGemm(storage: Storage, epi: Epilogue, tile: ConvTile = convT
   }
   return emitShader({
     storage,
-    bindings: [
-      { name: 'x', access: 'read', type: 'T' },
-      { name: 'w', access: 'read', type: 'T' },
-      { name: 'bias', access: 'read', type: 'T' },
-      { name: 'y', access: 'read_write', type: 'T' },
-      { name: 'partial', access: 'read_write', type: 'f32' },
-    ],
+    bindings: convBindings,
     workgroup: [tx, ty],
     declarations: tile.vector === true
       ? `
@@ -79,29 +123,8 @@ var<workgroup> Bs: array<vec4<f32>, ${(TK * TN) / 4}>;`
       : `
 var<workgroup> As: array<f32, ${TK * TM}>;
 var<workgroup> Bs: array<f32, ${TK * TN}>;`,
-    body: `
-  let P = p(0u); let OHW = p(1u); let OW = p(2u); let mg = p(3u); let K = p(4u);
-  let C = p(5u); let H = p(6u); let W = p(7u); let Cg = p(8u); let KH = p(9u); let KW = p(10u);
-  let sh = p(11u); let sw = p(12u); let pt = i32(p(13u)); let pl = i32(p(14u)); let dh = p(15u); let dw = p(16u);
-  let groups = p(19u); let splits = p(20u); let kPerSplit = p(21u);
-  let g = wid.z % groups;
-  let split = wid.z / groups;
-  let kBegin = split * kPerSplit;
-  let kEnd = min(K, kBegin + kPerSplit);
-  let m0 = wid.y * ${TM}u;
-  let p0 = wid.x * ${TN}u;
+    body: `${convGemmPrologue(TM, TN)}
   let tx = lid.x; let ty = lid.y;
-  let KHW = KH * KW;
-
-  // The column of B this thread gathers at every K step, decomposed once.
-  let bCol = lidx % ${TN}u;
-  let bp = p0 + bCol;
-  let bValid = bp < P;
-  let bn = bp / OHW;
-  let bs = bp % OHW;
-  let bih0 = i32((bs / OW) * sh) - pt;
-  let biw0 = i32((bs % OW) * sw) - pl;
-  let bBase = (bn * C + g * Cg) * H * W;
   // The K offset of A this thread loads, at rows lidx / TK + (threads / TK) q.
   let aK = lidx % ${TK}u;
   let aRow = lidx / ${TK}u;
@@ -121,16 +144,7 @@ var<workgroup> Bs: array<f32, ${TK * TN}>;`,
     for (var q = 0u; q < ${(TK * TN) / threads}u; q++) {
       let kk = lidx / ${TN}u + ${threads / TN}u * q;
       let kb = k0 + kk;
-      var b = 0.0;
-      if (bValid && kb < kEnd) {
-        let c = kb / KHW;
-        let r = kb % KHW;
-        let ih = bih0 + i32((r / KW) * dh);
-        let iw = biw0 + i32((r % KW) * dw);
-        if (ih >= 0 && ih < i32(H) && iw >= 0 && iw < i32(W)) {
-          b = f32(x[bBase + (c * H + u32(ih)) * W + u32(iw)]);
-        }
-      }
+      ${gatherB('f32')}
       ${tile.vector === true ? `Bs[(kk * ${TN}u + bCol) / 4u][bCol % 4u] = b;` : `Bs[kk * ${TN}u + bCol] = b;`}
     }
     workgroupBarrier();
@@ -212,6 +226,16 @@ export function splitReduce(storage: Storage, epi: Epilogue): string {
   });
 }
 
+/** A GEMV's buffers: x and W as `v` (scalars or vec4s), bias, y. */
+function gemvBindings(v: string): Binding[] {
+  return [
+    { name: 'x', access: 'read', type: v },
+    { name: 'w', access: 'read', type: v },
+    { name: 'bias', access: 'read', type: 'T' },
+    { name: 'y', access: 'read_write', type: 'T' },
+  ];
+}
+
 /** Rows of W one GEMV workgroup reduces: 8 rows x 32 lanes. */
 export const gemvRows = 8;
 
@@ -225,12 +249,7 @@ export function gemv(storage: Storage, epi: Epilogue, vector: boolean): string {
   const dot = vector ? 'dot(vec4<f32>(w[row * K + k]), vec4<f32>(x[k]))' : 'f32(w[row * K + k]) * f32(x[k])';
   return emitShader({
     storage,
-    bindings: [
-      { name: 'x', access: 'read', type: v },
-      { name: 'w', access: 'read', type: v },
-      { name: 'bias', access: 'read', type: 'T' },
-      { name: 'y', access: 'read_write', type: 'T' },
-    ],
+    bindings: gemvBindings(v),
     workgroup: [256],
     declarations: `var<workgroup> sums: array<f32, 256>;`,
     body: `
@@ -271,12 +290,7 @@ export function gemvBatch(storage: Storage, epi: Epilogue, vector: boolean): str
   const dot = vector ? `dot(wk, vec4<f32>(x[n * K + k]))` : `wk * f32(x[n * K + k])`;
   return emitShader({
     storage,
-    bindings: [
-      { name: 'x', access: 'read', type: v },
-      { name: 'w', access: 'read', type: v },
-      { name: 'bias', access: 'read', type: 'T' },
-      { name: 'y', access: 'read_write', type: 'T' },
-    ],
+    bindings: gemvBindings(v),
     workgroup: [256],
     declarations: `var<workgroup> sums: array<f32, ${256 * B}>;`,
     body: `

@@ -1,5 +1,5 @@
 import { float32ArrayToFloat16, float16ArrayToFloat32 } from '../../core/float16.js';
-import { type Epilogue, epilogue } from './kernels.js';
+import { type Epilogue, convBindings, convGemmPrologue, epilogue, gatherB } from './kernels.js';
 import { Params, emitShader } from './wgsl.js';
 
 /**
@@ -108,45 +108,18 @@ export function convGemmMatrix(epi: Epilogue, tile: MatrixTile): string {
     // The subgroup's offsets come from its index, which uniformity analysis cannot see is uniform
     // within the subgroup: the check is turned off, and the device's self-test checks the results.
     directives: tile.emulated === true ? [] : ['enable chromium_experimental_subgroup_matrix;', 'diagnostic(off, chromium_experimental.subgroup_matrix_uniformity);'],
-    bindings: [
-      { name: 'x', access: 'read', type: 'T' },
-      { name: 'w', access: 'read', type: 'T' },
-      { name: 'bias', access: 'read', type: 'T' },
-      { name: 'y', access: 'read_write', type: 'T' },
-      { name: 'partial', access: 'read_write', type: 'f32' },
-    ],
+    bindings: convBindings,
     workgroup: [threads],
     declarations: `
 var<workgroup> As: array<f16, ${TM * TK}>;
 var<workgroup> Bs: array<f16, ${TK * TN}>;
 var<workgroup> Cs: array<f32, ${TM * TN}>;`,
-    body: `
-  let P = p(0u); let OHW = p(1u); let OW = p(2u); let mg = p(3u); let K = p(4u);
-  let C = p(5u); let H = p(6u); let W = p(7u); let Cg = p(8u); let KH = p(9u); let KW = p(10u);
-  let sh = p(11u); let sw = p(12u); let pt = i32(p(13u)); let pl = i32(p(14u)); let dh = p(15u); let dw = p(16u);
-  let groups = p(19u); let splits = p(20u); let kPerSplit = p(21u);
-  let g = wid.z % groups;
-  let split = wid.z / groups;
-  let kBegin = split * kPerSplit;
-  let kEnd = min(K, kBegin + kPerSplit);
-  let m0 = wid.y * ${TM}u;
-  let p0 = wid.x * ${TN}u;
-  let KHW = KH * KW;
+    body: `${convGemmPrologue(TM, TN)}
   // This invocation's subgroup, and the part of the tile the subgroup computes.
   let sg = lidx / ${S}u;
   let lane = lidx % ${S}u;
   let sm0 = (sg / ${cols}u) * ${SM}u;
   let sn0 = (sg % ${cols}u) * ${SN}u;
-
-  // The column of B this invocation gathers at every K step, decomposed once.
-  let bCol = lidx % ${TN}u;
-  let bp = p0 + bCol;
-  let bValid = bp < P;
-  let bn = bp / OHW;
-  let bs = bp % OHW;
-  let bih0 = i32((bs / OW) * sh) - pt;
-  let biw0 = i32((bs % OW) * sw) - pl;
-  let bBase = (bn * C + g * Cg) * H * W;
 
   ${accumulators}
 
@@ -162,16 +135,7 @@ var<workgroup> Cs: array<f32, ${TM * TN}>;`,
     for (var q = 0u; q < ${(TK * TN) / threads}u; q++) {
       let kk = lidx / ${TN}u + ${threads / TN}u * q;
       let kb = k0 + kk;
-      var b = f16(0.0);
-      if (bValid && kb < kEnd) {
-        let c = kb / KHW;
-        let r = kb % KHW;
-        let ih = bih0 + i32((r / KW) * dh);
-        let iw = biw0 + i32((r % KW) * dw);
-        if (ih >= 0 && ih < i32(H) && iw >= 0 && iw < i32(W)) {
-          b = f16(x[bBase + (c * H + u32(ih)) * W + u32(iw)]);
-        }
-      }
+      ${gatherB('f16')}
       Bs[kk * ${TN}u + bCol] = b;
     }
     workgroupBarrier();
