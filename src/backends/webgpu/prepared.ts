@@ -430,19 +430,26 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       const cast = castIn.get(name);
       device.queue.writeBuffer(cast ?? valueBuffer(name), 0, storage === 'f16' && cast === undefined ? float32ArrayToFloat16(data) : data);
     };
-    // A GpuTensor's buffer may have been destroyed: WebGPU would then drop the submission and leave the
-    // outputs as they were, so the first submission is checked.
-    let unchecked = [...feeds.values()].some((f) => f instanceof GpuTensor);
-    if (unchecked) device.pushErrorScope('validation');
+    // GpuTensor inputs are copied in a submission of their own, checked: a destroyed buffer would make
+    // WebGPU drop the submission and leave the outputs as they were.
+    const onDevice = [...staging.keys()].filter((name) => feeds.get(name) instanceof GpuTensor);
+    if (onDevice.length > 0) {
+      device.pushErrorScope('validation');
+      const copies = device.createCommandEncoder();
+      for (const name of onDevice) {
+        const feed = feeds.get(name) as GpuTensor;
+        copies.copyBufferToBuffer(feed.buffer, 0, castIn.get(name) ?? valueBuffer(name), 0, feed.byteLength);
+      }
+      device.queue.submit([copies.finish()]);
+      const error = await device.popErrorScope();
+      if (error !== null) throw new JouleError('BAD_FEED', `WebGPU refused the run with a GpuTensor input (its buffer destroyed?): ${error.message}`);
+    }
     let encoder = device.createCommandEncoder();
     const uploadStarted = profile === undefined ? 0 : performance.now();
     const staged: { buffer: GPUBuffer; ready?: Promise<unknown> }[] = [];
     for (const [name, s] of staging) {
       const feed = feeds.get(name)!;
-      if (feed instanceof GpuTensor) {
-        encoder.copyBufferToBuffer(feed.buffer, 0, castIn.get(name) ?? valueBuffer(name), 0, feed.byteLength);
-        continue;
-      }
+      if (feed instanceof GpuTensor) continue;
       staged.push(s);
       if (s.buffer.mapState === 'pending') await s.ready;
       if (s.buffer.mapState === 'unmapped') await s.buffer.mapAsync(GPUMapMode.WRITE);
@@ -458,11 +465,6 @@ async function prepareOn(context: GpuContext, input: Graph, options: BackendOpti
       device.queue.submit([encoder.finish()]);
       encoder = device.createCommandEncoder();
       pending = 0;
-      if (unchecked) {
-        unchecked = false;
-        const error = await device.popErrorScope();
-        if (error !== null) throw new JouleError('BAD_FEED', `WebGPU refused the run with a GpuTensor input (its buffer destroyed?): ${error.message}`);
-      }
       const waitStarted = profile === undefined ? 0 : performance.now();
       await Promise.all(names.map((name) => downloads.get(name)!.mapAsync(GPUMapMode.READ)));
       if (profile !== undefined) profile.set('wait for the GPU', (profile.get('wait for the GPU') ?? 0) + performance.now() - waitStarted);
