@@ -474,9 +474,11 @@ async function checkMatrixUnits(adapter, configs, subgroup) {
   const device = await adapter.requestDevice({ requiredFeatures: ['shader-f16', 'subgroups', 'chromium-experimental-subgroup-matrix'] });
   const results = [];
   for (const c of usable) {
-    const tile = matrixTile({ m: c.M, n: c.N, k: c.K }, subgroup);
-    const outcome = tile === undefined ? 'no tile for this shape' : ((await checkMatrixTile(device, tile)) ?? 'passed');
-    results.push(`${c.M}x${c.N}x${c.K}: ${outcome}`);
+    for (const spelling of ['template', 'argument']) {
+      const tile = matrixTile({ m: c.M, n: c.N, k: c.K }, subgroup, false, spelling);
+      const outcome = tile === undefined ? 'no tile for this shape' : ((await checkMatrixTile(device, tile)) ?? 'passed');
+      results.push(`${c.M}x${c.N}x${c.K} (${spelling} spelling): ${outcome}`);
+    }
   }
   device.destroy();
   return results.join('; ');

@@ -134,11 +134,19 @@ async function openDevice(powerPreference: PowerPreference): Promise<GpuContext>
   device ??= await request([]);
   let matrixTiles: MatrixTile[] = [];
   if (matrix !== undefined && matrixNote === undefined) {
-    const failure = await checkMatrixTile(device, matrix);
-    matrixNote = failure === undefined
-      ? `subgroup matrices ${matrix.mma.m}x${matrix.mma.n}x${matrix.mma.k}`
-      : `subgroup matrices (${matrix.mma.m}x${matrix.mma.n}x${matrix.mma.k}) are not used: ${failure}`;
-    if (failure === undefined) matrixTiles = [matrix];
+    const shape = `${matrix.mma.m}x${matrix.mma.n}x${matrix.mma.k}`;
+    // Dawn's current spelling of the built-ins first, then the first releases'.
+    const failures: string[] = [];
+    for (const spelling of ['template', 'argument'] as const) {
+      const tile = { ...matrix, spelling };
+      const failure = await checkMatrixTile(device, tile);
+      if (failure === undefined) {
+        matrixTiles = [tile];
+        break;
+      }
+      failures.push(`${spelling} spelling: ${failure}`);
+    }
+    matrixNote = matrixTiles.length > 0 ? `subgroup matrices ${shape}` : `subgroup matrices (${shape}) are not used: ${failures.join('; ')}`;
   }
   const context: GpuContext = {
     device,

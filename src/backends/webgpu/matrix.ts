@@ -28,7 +28,14 @@ export interface MatrixTile {
   readonly subgroup: number;
   /** Plain WGSL in place of the subgroup-matrix built-ins, for adapters without them (tests). */
   readonly emulated?: boolean;
+  /**
+   * How the built-ins take a matrix's layout: as a template parameter (`subgroupMatrixLoad<T, row_major>`,
+   * Dawn's current spelling), or as a bool argument (the first releases').
+   */
+  readonly spelling?: MatrixSpelling;
 }
+
+export type MatrixSpelling = 'template' | 'argument';
 
 const threads = 128;
 
@@ -41,7 +48,7 @@ function subgroupGrid(subgroup: number): [number, number] {
 }
 
 /** The 64x64 tile for a matrix shape and subgroup size, or undefined where they do not divide it. */
-export function matrixTile(mma: MatrixShape, subgroup: number, emulated = false): MatrixTile | undefined {
+export function matrixTile(mma: MatrixShape, subgroup: number, emulated = false, spelling: MatrixSpelling = 'template'): MatrixTile | undefined {
   const [TM, TN] = [64, 64];
   if (!Number.isInteger(threads / subgroup) || subgroup < 1) return undefined;
   const [rows, cols] = subgroupGrid(subgroup);
@@ -51,7 +58,7 @@ export function matrixTile(mma: MatrixShape, subgroup: number, emulated = false)
   if (emulated && SN % subgroup !== 0) return undefined;
   const TK = Math.max(16, mma.k);
   if (TK % mma.k !== 0) return undefined;
-  return { name: `${TM}x${TN} mma ${mma.m}x${mma.n}x${mma.k}${emulated ? ' emulated' : ''}`, m: TM, n: TN, k: TK, mma, subgroup, emulated };
+  return { name: `${TM}x${TN} mma ${mma.m}x${mma.n}x${mma.k}${emulated ? ' emulated' : ''}`, m: TM, n: TN, k: TK, mma, subgroup, emulated, spelling };
 }
 
 /**
@@ -89,25 +96,32 @@ export function convGemmMatrix(epi: Epilogue, tile: MatrixTile): string {
     const left = `subgroup_matrix_left<f16, ${mma.k}, ${mma.m}>`;
     const right = `subgroup_matrix_right<f16, ${mma.n}, ${mma.k}>`;
     const result = `subgroup_matrix_result<f32, ${mma.n}, ${mma.m}>`;
+    const argument = tile.spelling === 'argument';
+    const load = (type: string, from: string, offset: string, stride: number): string =>
+      argument ? `subgroupMatrixLoad<${type}>(&${from}, ${offset}, false, ${stride}u)` : `subgroupMatrixLoad<${type}, row_major>(&${from}, ${offset}, ${stride}u)`;
+    const storeTo = (to: string, offset: string, value: string, stride: number): string =>
+      argument ? `subgroupMatrixStore(&${to}, ${offset}, ${value}, false, ${stride}u);` : `subgroupMatrixStore<row_major>(&${to}, ${offset}, ${value}, ${stride}u);`;
     accumulators = tiles((i, j) => `var acc${i}_${j} = ${result}();`).join('\n  ');
     const steps: string[] = [];
     for (let kk = 0; kk < TK; kk += mma.k) {
       const lines = [
-        ...Array.from({ length: FM }, (_, i) => `let a${i} = subgroupMatrixLoad<${left}>(&As, (sm0 + ${i * mma.m}u) * ${TK}u + ${kk}u, false, ${TK}u);`),
-        ...Array.from({ length: FN }, (_, j) => `let b${j} = subgroupMatrixLoad<${right}>(&Bs, ${kk * TN}u + sn0 + ${j * mma.n}u, false, ${TN}u);`),
+        ...Array.from({ length: FM }, (_, i) => `let a${i} = ${load(left, 'As', `(sm0 + ${i * mma.m}u) * ${TK}u + ${kk}u`, TK)};`),
+        ...Array.from({ length: FN }, (_, j) => `let b${j} = ${load(right, 'Bs', `${kk * TN}u + sn0 + ${j * mma.n}u`, TN)};`),
         ...tiles((i, j) => `acc${i}_${j} = subgroupMatrixMultiplyAccumulate(a${i}, b${j}, acc${i}_${j});`),
       ];
       steps.push(`{\n      ${lines.join('\n      ')}\n    }`);
     }
     multiply = steps.join('\n    ');
-    store = tiles((i, j) => `subgroupMatrixStore(&Cs, (sm0 + ${i * mma.m}u) * ${TN}u + sn0 + ${j * mma.n}u, acc${i}_${j}, false, ${TN}u);`).join('\n  ');
+    store = tiles((i, j) => storeTo('Cs', `(sm0 + ${i * mma.m}u) * ${TN}u + sn0 + ${j * mma.n}u`, `acc${i}_${j}`, TN)).join('\n  ');
   }
 
   return emitShader({
     storage: 'f16',
     // The subgroup's offsets come from its index, which uniformity analysis cannot see is uniform
     // within the subgroup: the check is turned off, and the device's self-test checks the results.
-    directives: tile.emulated === true ? [] : ['enable chromium_experimental_subgroup_matrix;', 'diagnostic(off, chromium_experimental.subgroup_matrix_uniformity);'],
+    directives: tile.emulated === true
+      ? []
+      : ['enable subgroups;', 'enable chromium_experimental_subgroup_matrix;', 'diagnostic(off, chromium.subgroup_matrix_uniformity);'],
     bindings: convBindings,
     workgroup: [threads],
     declarations: `
