@@ -22,6 +22,8 @@ export interface BackendOptions {
   readonly tune?: 'auto' | 'measure' | 'heuristic';
   /** Which GPU to ask for where a machine has several (GPU backends; default 'high-performance'). */
   readonly powerPreference?: 'high-performance' | 'low-power';
+  /** A device the caller opened and owns, to run on instead of one the backend opens (GPU backends). */
+  readonly gpuDevice?: GPUDevice;
 }
 
 /** Milliseconds spent per kind of step (a kernel name, or the op type of a node), summed over runs. */

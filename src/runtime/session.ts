@@ -30,6 +30,12 @@ export interface SessionOptions extends LoadOptions {
   /** Which GPU the webgpu backend asks for where a machine has several (default 'high-performance'). */
   readonly powerPreference?: 'high-performance' | 'low-power';
   /**
+   * A GPUDevice of yours for the webgpu backend to run on (to share GpuTensors with your own shaders),
+   * instead of one it opens. joule uses what the device was created with (`shader-f16` for fp16, its
+   * limits) and never destroys it.
+   */
+  readonly gpuDevice?: GPUDevice;
+  /**
    * How many prepared plans (one per distinct set of input shapes, such as a batch size) are kept; the
    * oldest is released when a new shape needs room (default 4).
    */
@@ -209,8 +215,8 @@ export class Session {
   }
 
   private backendOptions(): BackendOptions {
-    const { precision, threads, profile, tune, powerPreference } = this.options;
-    return { precision, threads, profile, tune, powerPreference };
+    const { precision, threads, profile, tune, powerPreference, gpuDevice } = this.options;
+    return { precision, threads, profile, tune, powerPreference, gpuDevice };
   }
 
   /** What the plans share on the backend, opened once; a session that could not open it tries again later. */
@@ -234,7 +240,8 @@ async function release(plan: Promise<PreparedGraph>): Promise<void> {
 }
 
 /** The options that stay with a session once loaded. */
-export type ResolvedSessionOptions = Required<Pick<SessionOptions, 'backend' | 'precision' | 'threads' | 'profile' | 'tune' | 'powerPreference' | 'maxPlans'>>;
+export type ResolvedSessionOptions = Required<Pick<SessionOptions, 'backend' | 'precision' | 'threads' | 'profile' | 'tune' | 'powerPreference' | 'maxPlans'>> &
+  Pick<SessionOptions, 'gpuDevice'>;
 
 function resolveOptions(options: SessionOptions): ResolvedSessionOptions {
   const backend = options.backend ?? 'reference';
@@ -261,7 +268,14 @@ function resolveOptions(options: SessionOptions): ResolvedSessionOptions {
   if (!Number.isInteger(maxPlans) || maxPlans < 1) {
     throw new JouleError('BAD_ARGUMENT', `maxPlans must be a positive integer, got ${String(maxPlans)}`);
   }
-  return { backend, precision, threads, profile: options.profile === true, tune, powerPreference, maxPlans };
+  const gpuDevice = options.gpuDevice;
+  if (gpuDevice !== undefined && typeof (gpuDevice as { createBuffer?: unknown }).createBuffer !== 'function') {
+    throw new JouleError('BAD_ARGUMENT', 'gpuDevice must be a GPUDevice');
+  }
+  if (gpuDevice !== undefined && backend !== 'webgpu') {
+    throw new JouleError('BAD_ARGUMENT', `gpuDevice is for the webgpu backend; this session runs on ${backend}`);
+  }
+  return { backend, precision, threads, profile: options.profile === true, tune, powerPreference, maxPlans, gpuDevice };
 }
 
 /** Fails with one error listing every node (subgraphs included) the backend cannot run. */

@@ -22,6 +22,8 @@ export interface GpuContext {
   lost?: string;
   /** Set when joule destroyed the device itself (its loss is then no error). */
   released?: boolean;
+  /** A device the caller gave (SessionOptions.gpuDevice): joule never destroys it, and cannot replace it. */
+  readonly foreign?: boolean;
 }
 
 const devices = new Map<string, Promise<GpuContext>>();
@@ -112,7 +114,7 @@ async function openDevice(powerPreference: PowerPreference): Promise<GpuContext>
   const limits = adapter.limits;
   const info = adapter.info;
   const features = (['shader-f16', 'timestamp-query'] as const).filter((f) => adapter.features.has(f));
-  const matrix = f16 ? matrixTileOf(adapter) : undefined;
+  const matrix = f16 ? matrixTileOf(adapter.features, info) : undefined;
   const request = (more: readonly string[]): Promise<GPUDevice> => adapter.requestDevice({
     requiredFeatures: [...features, ...more] as GPUFeatureName[],
     requiredLimits: {
@@ -132,32 +134,7 @@ async function openDevice(powerPreference: PowerPreference): Promise<GpuContext>
     });
   }
   device ??= await request([]);
-  let matrixTiles: MatrixTile[] = [];
-  if (matrix !== undefined && matrixNote === undefined) {
-    const shape = `${matrix.mma.m}x${matrix.mma.n}x${matrix.mma.k}`;
-    // Dawn's current spelling of the built-ins first, then the first releases'.
-    const failures: string[] = [];
-    for (const spelling of ['template', 'argument'] as const) {
-      const tile = { ...matrix, spelling };
-      const failure = await checkMatrixTile(device, tile);
-      if (failure === undefined) {
-        matrixTiles = [tile];
-        break;
-      }
-      failures.push(`${spelling} spelling: ${failure}`);
-    }
-    matrixNote = matrixTiles.length > 0 ? `subgroup matrices ${shape}` : `subgroup matrices (${shape}) are not used: ${failures.join('; ')}`;
-  }
-  const context: GpuContext = {
-    device,
-    adapter: [info.vendor, info.architecture, info.description].filter((s) => s !== '').join(' / ') || 'unknown adapter',
-    f16,
-    maxBinding: Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize),
-    matrixTiles,
-    matrixNote,
-    // Chromium's SwiftShader says so in its architecture (vendor 'google', architecture 'swiftshader').
-    software: info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(`${info.architecture} ${info.description} ${info.device}`),
-  };
+  const context: GpuContext = { ...describeDevice(device, info), f16, ...(matrixNote !== undefined ? { matrixTiles: [], matrixNote } : await checkedMatrix(device, matrix)) };
   void device.lost.then((why) => {
     if (context.released === true) return;
     context.lost = `the WebGPU device was lost (${why.reason}): ${why.message}`;
@@ -167,17 +144,67 @@ async function openDevice(powerPreference: PowerPreference): Promise<GpuContext>
   return context;
 }
 
+const foreignContexts = new WeakMap<GPUDevice, Promise<GpuContext>>();
+
+/**
+ * The context for a device the caller opened (on the page's navigator.gpu, or through the `webgpu`
+ * package): what it was created with is what joule gets (f16 where it has `shader-f16`, its limits).
+ */
+export function foreignGpu(device: GPUDevice): Promise<GpuContext> {
+  let pending = foreignContexts.get(device);
+  if (pending === undefined) {
+    pending = (async () => {
+      const info = device.adapterInfo as GpuInfo | undefined;
+      const matrix = info !== undefined && device.features.has('shader-f16') ? matrixTileOf(device.features, info) : undefined;
+      const context: GpuContext = { ...describeDevice(device, info), f16: device.features.has('shader-f16'), foreign: true, ...(await checkedMatrix(device, matrix)) };
+      void device.lost.then((why) => {
+        context.lost = `the WebGPU device was lost (${why.reason}): ${why.message}`;
+      });
+      return context;
+    })();
+    foreignContexts.set(device, pending);
+  }
+  return pending;
+}
+
+type GpuInfo = GPUAdapterInfo & {
+  subgroupMatrixConfigs?: readonly { componentType: string; resultComponentType: string; M: number; N: number; K: number }[];
+  subgroupMinSize?: number;
+  subgroupMaxSize?: number;
+};
+
+/** What a context says of its device: the adapter for reports, the largest binding, whether it is software. */
+function describeDevice(device: GPUDevice, info: GPUAdapterInfo | undefined): Pick<GpuContext, 'device' | 'adapter' | 'maxBinding' | 'software'> {
+  const text = info === undefined ? '' : [info.vendor, info.architecture, info.description].filter((s) => s !== '').join(' / ');
+  return {
+    device,
+    adapter: text || 'unknown adapter',
+    maxBinding: Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize),
+    // Chromium's SwiftShader says so in its architecture (vendor 'google', architecture 'swiftshader').
+    software: info !== undefined && (info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(`${info.architecture} ${info.description} ${info.device}`)),
+  };
+}
+
+/** The matrix tile once its kernel passed the check on `device`, in Dawn's current spelling of the built-ins or the first releases'. */
+async function checkedMatrix(device: GPUDevice, matrix: MatrixTile | undefined): Promise<Pick<GpuContext, 'matrixTiles' | 'matrixNote'>> {
+  if (matrix === undefined) return { matrixTiles: [] };
+  const shape = `${matrix.mma.m}x${matrix.mma.n}x${matrix.mma.k}`;
+  const failures: string[] = [];
+  for (const spelling of ['template', 'argument'] as const) {
+    const tile = { ...matrix, spelling };
+    const failure = await checkMatrixTile(device, tile);
+    if (failure === undefined) return { matrixTiles: [tile], matrixNote: `subgroup matrices ${shape}` };
+    failures.push(`${spelling} spelling: ${failure}`);
+  }
+  return { matrixTiles: [], matrixNote: `subgroup matrices (${shape}) are not used: ${failures.join('; ')}` };
+}
+
 /**
  * The convolution tile for an adapter's subgroup matrices with f16 operands and f32 results (a square
  * shape where there is one), or undefined where it has none or its subgroup size varies.
  */
-function matrixTileOf(adapter: GPUAdapter): MatrixTile | undefined {
-  if (!adapter.features.has('chromium-experimental-subgroup-matrix') || !adapter.features.has('subgroups')) return undefined;
-  const info = adapter.info as GPUAdapterInfo & {
-    subgroupMatrixConfigs?: readonly { componentType: string; resultComponentType: string; M: number; N: number; K: number }[];
-    subgroupMinSize?: number;
-    subgroupMaxSize?: number;
-  };
+function matrixTileOf(features: ReadonlySet<string>, info: GpuInfo): MatrixTile | undefined {
+  if (!features.has('chromium-experimental-subgroup-matrix') || !features.has('subgroups')) return undefined;
   if (info.subgroupMinSize === undefined || info.subgroupMinSize !== info.subgroupMaxSize) return undefined;
   const configs = (info.subgroupMatrixConfigs ?? []).filter((c) => c.componentType === 'f16' && c.resultComponentType === 'f32');
   const ordered = [...configs.filter((c) => c.M === c.N && c.N === c.K), ...configs];

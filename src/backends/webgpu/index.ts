@@ -1,6 +1,6 @@
 import type { Backend, BackendSession } from '../backend.js';
 import { referenceBackend } from '../reference/index.js';
-import { type GpuContext, acquireGpu, releaseGpu } from './device.js';
+import { type GpuContext, acquireGpu, foreignGpu, releaseGpu } from './device.js';
 import { prepareWebGpu } from './prepared.js';
 
 /** A session's hold on its device: its plans run there, and callers make GpuTensors there. */
@@ -20,6 +20,11 @@ export const webgpuBackend: Backend = {
     return referenceBackend.unsupported(node, opset);
   },
   async openSession(options): Promise<GpuSession> {
+    if (options.gpuDevice !== undefined) {
+      // The caller's device: used as it is, never destroyed.
+      const foreign = await foreignGpu(options.gpuDevice);
+      return { context: foreign, gpuDevice: foreign.device, dispose: async () => undefined };
+    }
     const context = await acquireGpu(options.powerPreference);
     let open = true;
     return {
@@ -32,8 +37,9 @@ export const webgpuBackend: Backend = {
     };
   },
   prepare(graph, options, session) {
-    // After a device loss the session's device is gone: a new plan opens a fresh one of its own.
+    // After a device loss the session's device is gone: a new plan opens a fresh one of its own (but a
+    // caller's device cannot be replaced, and the plan fails saying it was lost).
     const context = (session as GpuSession | undefined)?.context;
-    return prepareWebGpu(graph, options, context?.lost === undefined ? context : undefined);
+    return prepareWebGpu(graph, options, context?.lost === undefined || context.foreign === true ? context : undefined);
   },
 };

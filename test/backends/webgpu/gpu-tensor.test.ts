@@ -165,4 +165,32 @@ describe.skipIf(gpuMissing !== undefined)('webgpu backend: GpuTensor inputs and 
       await runtime.dispose();
     }
   }, 120_000);
+
+  it('runs on a GPUDevice the caller gives, which stays open after the session', async () => {
+    // A device joule did not open for this session stands for one the caller made.
+    const own = await acquireGpu('low-power');
+    try {
+      const reference = await Session.load(model, { backend: 'reference' });
+      const want = await reference.run({ x: input });
+      for (const precision of ['fp32', 'fp16'] as Precision[]) {
+        const session = await Session.load(model, { backend: 'webgpu', precision, gpuDevice: own.device, tune: 'heuristic' });
+        expect(await session.gpuDevice()).toBe(own.device);
+        const x = GpuTensor.upload(own.device, input);
+        const prob = (await session.run({ x }, { outputLocation: 'gpu' })).prob as GpuTensor;
+        const got = (await prob.download()).data;
+        for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - (want.prob.data as Float32Array)[i])).toBeLessThan(precision === 'fp16' ? 1e-2 : 1e-5);
+        prob.destroy();
+        x.destroy();
+        await session.dispose();
+      }
+      // Still open: joule did not destroy it.
+      expect(own.lost).toBeUndefined();
+      GpuTensor.upload(own.device, input).destroy();
+      await expectJouleError(Session.load(model, { backend: 'cpu', gpuDevice: own.device }), 'BAD_ARGUMENT', 'gpuDevice is for the webgpu backend; this session runs on cpu');
+      await expectJouleError(Session.load(model, { backend: 'webgpu', gpuDevice: {} as GPUDevice }), 'BAD_ARGUMENT', 'gpuDevice must be a GPUDevice');
+      await reference.dispose();
+    } finally {
+      await releaseGpu();
+    }
+  }, 120_000);
 });
