@@ -176,7 +176,7 @@ describe.skipIf(skip !== undefined)('joule demo in headless Chromium', () => {
     await page.context().close();
   }, 60_000);
 
-  it('the shipped bundle takes GpuTensor inputs and leaves outputs on the GPU in the browser, as in Node', async (ctx) => {
+  it('the shipped bundle takes GpuTensor inputs and leaves outputs on the GPU in the browser, on its device or the page\'s', async (ctx) => {
     const { page, errors } = await open(isolated);
     const adapter = (await page.evaluate("navigator.gpu?.requestAdapter().then((a) => a !== null) ?? false")) as boolean;
     if (!adapter) {
@@ -190,22 +190,29 @@ describe.skipIf(skip !== undefined)('joule demo in headless Chromium', () => {
     await node.dispose();
     // A script of the page's own (a function here would have its import() rewritten by the test runner).
     await page.evaluate((args) => Object.assign(globalThis, { gpuTensorArgs: args }), [Array.from(model), Array.from(input)]);
-    const got = (await page.evaluate(`(async () => {
+    // On joule's own device, then on one the page made and gives it.
+    const results = (await page.evaluate(`(async () => {
       const [bytes, values] = globalThis.gpuTensorArgs;
       const joule = await import('/joule.js');
-      const session = await joule.Session.load(new Uint8Array(bytes), { backend: 'webgpu' });
-      const device = await session.gpuDevice();
-      const x = joule.GpuTensor.upload(device, new joule.Tensor('float32', new Float32Array(values), [2, 3, 8, 8]));
-      const out = Object.values(await session.run({ data: x }, { outputLocation: 'gpu' }))[0];
-      const result = { gpu: out instanceof joule.GpuTensor, data: Array.from((await out.download()).data) };
-      out.destroy();
-      x.destroy();
-      await session.dispose();
-      return result;
-    })()`)) as { gpu: boolean; data: number[] };
-    expect(got.gpu).toBe(true);
-    expect(got.data).toHaveLength(want.size);
-    got.data.forEach((v, i) => expect(Math.abs(v - (want.data as Float32Array)[i]), `element ${i}`).toBeLessThan(1e-5));
+      const pages = await (await navigator.gpu.requestAdapter()).requestDevice();
+      const results = [];
+      for (const gpuDevice of [undefined, pages]) {
+        const session = await joule.Session.load(new Uint8Array(bytes), { backend: 'webgpu', gpuDevice });
+        const device = await session.gpuDevice();
+        const x = joule.GpuTensor.upload(device, new joule.Tensor('float32', new Float32Array(values), [2, 3, 8, 8]));
+        const out = Object.values(await session.run({ data: x }, { outputLocation: 'gpu' }))[0];
+        results.push({ gpu: out instanceof joule.GpuTensor, onPages: device === pages, data: Array.from((await out.download()).data) });
+        out.destroy();
+        x.destroy();
+        await session.dispose();
+      }
+      return results;
+    })()`)) as { gpu: boolean; onPages: boolean; data: number[] }[];
+    expect(results.map((r) => [r.gpu, r.onPages])).toEqual([[true, false], [true, true]]);
+    for (const got of results) {
+      expect(got.data).toHaveLength(want.size);
+      got.data.forEach((v, i) => expect(Math.abs(v - (want.data as Float32Array)[i]), `element ${i}`).toBeLessThan(1e-5));
+    }
     expect(errors).toEqual([]);
     await page.context().close();
   }, 60_000);
