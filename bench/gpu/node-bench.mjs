@@ -48,6 +48,8 @@ const { values: opt } = parseArgs({
     'budget-s': { type: 'string' },
     power: { type: 'string', default: 'auto' }, // auto | off
     'gpu-index': { type: 'string', default: process.env.JOULE_GPU_INDEX ?? '0' },
+    // Diagnostics: every layer takes the first candidate whose name starts with this (no timing).
+    'force-variant': { type: 'string' },
   },
 });
 
@@ -68,6 +70,7 @@ const settings = {
   budgetS: num('budget-s', defaults.budgetS),
   power: opt.power,
   gpuIndex: opt['gpu-index'],
+  forceVariant: opt['force-variant'],
   dist: resolve(opt.dist),
 };
 
@@ -158,7 +161,7 @@ async function runGroup(points, deadline) {
 function runProbe() {
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--probe'], { encoding: 'utf8', timeout: 60_000 });
   try {
-    return JSON.parse(r.stdout);
+    return parseProbe(r.stdout);
   } catch {
     return { error: `probe failed (${r.signal ?? r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' | ')}` };
   }
@@ -188,6 +191,7 @@ async function runChild({ settings: s, points, deadline, resultsFile }) {
   const dist = (file) => pathToFileURL(join(s.dist, file)).href;
   const joule = await import(dist('index.js'));
   const { syntheticInput } = await import(dist('runtime/synthetic.js'));
+  if (s.forceVariant !== undefined) (await import(dist('backends/webgpu/prepared.js'))).forcedVariant.prefix = s.forceVariant;
   const meter = s.power === 'off' ? { reason: 'disabled (--power off)' } : PowerMeter.probe(s.gpuIndex);
   const inputs = new Map();
   let session; // { key, runner, close } or { key, error }
@@ -252,10 +256,17 @@ async function openRunner(joule, s, { runtime, model, precision }) {
       out.destroy();
       return prob0;
     };
+    // What became of the device's subgroup matrices (tensor cores), for the report.
+    let matrix;
+    if (s.jouleBackend === 'webgpu') {
+      const { acquireGpu, releaseGpu } = await import(pathToFileURL(join(s.dist, 'backends/webgpu/device.js')).href);
+      matrix = (await acquireGpu()).matrixNote;
+      await releaseGpu();
+    }
     return {
       inputInfo: session.inputs[0],
       preprocessing: entry.preprocessing,
-      detail: `joule ${s.jouleBackend}`,
+      detail: `joule ${s.jouleBackend}${matrix === undefined ? '' : `; ${matrix}`}${s.forceVariant === undefined ? '' : `; forced: ${s.forceVariant}`}`,
       run: async (input) => firstImage(Object.values(await session.run({ [name]: input }))[0].data),
       runResident,
       // After the measured window: the algorithm each layer chose, and where the time goes in three
@@ -301,6 +312,10 @@ async function openRunner(joule, s, { runtime, model, precision }) {
 }
 
 const firstImage = (data) => Array.from(data.subarray(0, 1000));
+
+/** The probe's line among whatever Dawn prints (shader compilation logs go to stdout). */
+const probeMarker = 'JOULE_PROBE ';
+const parseProbe = (stdout) => JSON.parse(stdout.split('\n').find((line) => line.startsWith(probeMarker)).slice(probeMarker.length));
 
 /** The runtime whose session (and child process) a runtime's points use. */
 const sessionRuntime = (runtime) => runtime.replace(/-resident$/, '');
@@ -453,6 +468,7 @@ async function probeAdapter() {
     const { create, globals } = await import('webgpu');
     Object.assign(globalThis, globals);
     const gpu = create(['enable-dawn-features=allow_unsafe_apis,vulkan_enable_f16_on_nvidia']);
+    globalThis.probedGpu = gpu; // Dawn's instance must outlive its work
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (adapter === null) return { error: 'no WebGPU adapter (no Vulkan driver found)' };
     const { vendor, architecture, device, description, subgroupMinSize, subgroupMaxSize } = adapter.info;
@@ -471,7 +487,10 @@ async function checkMatrixUnits(adapter, configs, subgroup) {
   const usable = configs.filter((c) => c.componentType === 'f16' && c.resultComponentType === 'f32');
   if (usable.length === 0) return 'no f16 subgroup-matrix configuration';
   const { matrixTile, checkMatrixTile } = await import(pathToFileURL(join(settings.dist, 'backends/webgpu/matrix.js')).href);
-  const device = await adapter.requestDevice({ requiredFeatures: ['shader-f16', 'subgroups', 'chromium-experimental-subgroup-matrix'] });
+  const device = await adapter.requestDevice({
+    requiredFeatures: ['shader-f16', 'subgroups', 'chromium-experimental-subgroup-matrix'],
+    requiredLimits: { maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize },
+  });
   const results = [];
   for (const c of usable) {
     for (const spelling of ['template', 'argument']) {
@@ -507,7 +526,7 @@ function log(line) {
 // Entry point, last so that every declaration above is initialised.
 
 const childConfig = process.env.JOULE_GPU_BENCH_CHILD;
-if (opt.probe) console.log(JSON.stringify(await probeAdapter(), null, 2));
+if (opt.probe) console.log(`${probeMarker}${JSON.stringify(await probeAdapter())}`);
 else if (childConfig !== undefined) await runChild(JSON.parse(childConfig));
 else await runParent();
 process.exit(0); // Dawn and onnxruntime may hold the event loop open

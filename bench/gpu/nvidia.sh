@@ -115,12 +115,12 @@ say "WebGPU adapter"
 echo "${adapter:-probe failed}" | "$node_bin" -e '
   let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
     try {
-      const a = JSON.parse(s);
+      const a = JSON.parse(s.split("\n").find((l) => l.startsWith("JOULE_PROBE ")).slice(12));
       if (a.error) return console.log(a.error);
       console.log(`vendor ${a.vendor}, architecture ${a.architecture}, device ${a.device || "-"}, description ${a.description}`);
       console.log(`shader-f16: ${a.shaderF16 ? "yes" : "NO"}; features: ${a.features.join(" ")}`);
       const configs = (a.subgroupMatrixConfigs ?? []).map((c) => `${c.componentType}x${c.componentType}->${c.resultComponentType} ${c.M}x${c.N}x${c.K}`);
-      console.log(`subgroup matrices: ${configs.join(", ") || "none"}; joule's check of its kernel on them: ${a.matrixCheck ?? "not run"}`);
+      console.log(`subgroup matrices: ${configs.join(", ") || "none"}; check of the joule kernel on them: ${a.matrixCheck ?? "not run"}`);
     } catch { console.log(s.trim()); }
   });'
 
