@@ -275,10 +275,13 @@ async function openRunner(joule, s, { runtime, model, precision }) {
         profiled ??= await joule.Session.load(`zoo:${model}`, { backend: s.jouleBackend, precision, profile: true });
         for (let i = 0; i < 4; i++) await profiled.run({ [name]: input });
         await profiled.profile();
+        await profiled.layerProfile();
         for (let i = 0; i < 3; i++) await profiled.run({ [name]: input });
-        const profile = Object.fromEntries([...(await profiled.profile())].map(([k, ms]) => [k, +(ms / 3).toFixed(3)]));
+        const perRun = (m) => Object.fromEntries([...m].map(([k, ms]) => [k, +(ms / 3).toFixed(3)]));
+        const profile = perRun(await profiled.profile());
+        const layers = perRun(await profiled.layerProfile());
         const algorithms = Object.fromEntries(await session.algorithms());
-        return { profileMs: profile, algorithms, warnings: await session.warnings() };
+        return { profileMs: profile, layerMs: layers, algorithms, warnings: await session.warnings() };
       },
       close: async () => {
         for (const t of onGpu.values()) t.destroy();
