@@ -47,11 +47,8 @@ function subgroupGrid(subgroup: number): [number, number] {
   return [rows, count / rows];
 }
 
-/**
- * The 64x64 tile for a matrix shape and subgroup size, stepping K `depth` at a time (at least the
- * shape's K), or undefined where they do not divide it.
- */
-export function matrixTile(mma: MatrixShape, subgroup: number, emulated = false, spelling: MatrixSpelling = 'template', depth = 16): MatrixTile | undefined {
+/** The 64x64 tile for a matrix shape and subgroup size, or undefined where they do not divide it. */
+export function matrixTile(mma: MatrixShape, subgroup: number, emulated = false, spelling: MatrixSpelling = 'template'): MatrixTile | undefined {
   const [TM, TN] = [64, 64];
   if (!Number.isInteger(threads / subgroup) || subgroup < 1) return undefined;
   const [rows, cols] = subgroupGrid(subgroup);
@@ -59,10 +56,9 @@ export function matrixTile(mma: MatrixShape, subgroup: number, emulated = false,
   if (!Number.isInteger(SM) || !Number.isInteger(SN) || SM % mma.m !== 0 || SN % mma.n !== 0) return undefined;
   // Emulated, each invocation of a subgroup holds whole columns of its subgroup's tile.
   if (emulated && SN % subgroup !== 0) return undefined;
-  const TK = Math.max(depth, mma.k);
-  if (TK % mma.k !== 0 || (TM * TK) % threads !== 0 || (TK * TN) % threads !== 0) return undefined;
-  const name = `${TM}x${TN} mma ${mma.m}x${mma.n}x${mma.k}${TK !== 16 ? ` k${TK}` : ''}${emulated ? ' emulated' : ''}`;
-  return { name, m: TM, n: TN, k: TK, mma, subgroup, emulated, spelling };
+  const TK = Math.max(16, mma.k);
+  if (TK % mma.k !== 0) return undefined;
+  return { name: `${TM}x${TN} mma ${mma.m}x${mma.n}x${mma.k}${emulated ? ' emulated' : ''}`, m: TM, n: TN, k: TK, mma, subgroup, emulated, spelling };
 }
 
 /**
